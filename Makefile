@@ -1,0 +1,61 @@
+# sahara-dao: `make demo` runs the main job on local chains, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+AIRFLOW_VENV := .venv-airflow
+PY := $(VENV)/bin/python
+SOLC_VERSION := 0.8.28
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help setup demo test lint bench-gas clean lock airflow-env
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.done $(AIRFLOW_VENV)/.done node_modules/.done .solcx/solc-v$(SOLC_VERSION)  ## create both environments and the offline compiler
+
+$(VENV)/.done: requirements/app.lock pyproject.toml
+	@command -v node >/dev/null || { echo "Node.js 20+ with npm is required: install it (apt-get install nodejs npm) and rerun make setup"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -r requirements/app.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(AIRFLOW_VENV)/.done: requirements/airflow.lock
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -r requirements/airflow.lock
+	touch $@
+
+node_modules/.done: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required: install Node.js 20+ with npm and rerun make setup"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+.solcx/solc-v$(SOLC_VERSION): core/solc_launcher.js node_modules/.done
+	mkdir -p .solcx
+	printf '#!/bin/sh\nexec node "%s/core/solc_launcher.js" "$$@"\n' "$(CURDIR)" > $@
+	chmod +x $@
+	$@ --version | grep -q "Version: $(SOLC_VERSION)+commit"
+
+demo: setup  ## run the main job: two local anvil chains, deploy, one DAO proposal to an executed treasury transfer
+	$(PY) scripts/demo.py
+
+test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging)
+	$(PY) -m pytest tests
+
+lint:  ## ruff over the Python code
+	$(VENV)/bin/ruff check .
+
+bench-gas: setup  ## gas of governance and token operations beside OpenZeppelin's figures
+	$(PY) bench/gas.py
+
+lock:  ## re-resolve both environments from their direct dependencies and freeze them
+	rm -rf /tmp/sahara-lock && $(PYTHON) -m venv /tmp/sahara-lock/app && $(PYTHON) -m venv /tmp/sahara-lock/airflow
+	/tmp/sahara-lock/app/bin/pip install --quiet -e ".[cpu,dev]" && /tmp/sahara-lock/app/bin/pip freeze --exclude-editable > requirements/app.lock
+	/tmp/sahara-lock/airflow/bin/pip install --quiet -r requirements/airflow.in && /tmp/sahara-lock/airflow/bin/pip freeze > requirements/airflow.lock
+
+clean:  ## remove environments, build caches and local chain state
+	rm -rf $(VENV) $(AIRFLOW_VENV) node_modules .solcx .build var

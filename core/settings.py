@@ -1,0 +1,56 @@
+"""Settings of the service, from the environment (prefix ``SAHARA_``) with embedded defaults.
+
+The embedded default is one machine: two local anvil chains and files under ``var/``.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class LocalChain(BaseModel):
+    """A local anvil node that the project starts for one ecosystem."""
+
+    port: int
+    chain_id: int
+
+
+class Settings(BaseSettings):
+    """Everything configurable; override with ``SAHARA_<NAME>`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SAHARA_", env_nested_delimiter="__")
+
+    project_dir: Path = PROJECT_DIR
+    data_dir: Path = PROJECT_DIR / "var"
+    genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
+    governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
+    rpc_uris: dict[str, str] = {}  # "ecosystem:network" -> RPC URI of a real (non-local) network
+    local_chains: dict[str, LocalChain] = {
+        "ethereum": LocalChain(port=8545, chain_id=31337),
+        "bsc": LocalChain(port=8546, chain_id=31338),
+    }
+
+    @property
+    def deployments_dir(self) -> Path:
+        return self.data_dir / "deployments"
+
+    @property
+    def nodes_dir(self) -> Path:
+        return self.data_dir / "nodes"
+
+    @property
+    def solc_dir(self) -> Path:
+        return self.project_dir / ".solcx"
+
+    @property
+    def node_modules_bin(self) -> Path:
+        return self.project_dir / "node_modules" / ".bin"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

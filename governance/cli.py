@@ -1,0 +1,203 @@
+"""``sahara deploy`` and ``sahara gov``: deploy the DAO and drive proposals from the command line."""
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from sahara_dao.core.accounts import load_account
+from sahara_dao.core.chain import connect, is_local
+from sahara_dao.core.contracts import project
+from sahara_dao.core.deployments import DeploymentStore
+from sahara_dao.core.settings import get_settings
+from sahara_dao.core.units import format_tokens, to_base_units
+from sahara_dao.governance import lifecycle
+from sahara_dao.governance.deploy import deploy_dao
+from sahara_dao.governance.errors import DeploymentError, ProposalError
+from sahara_dao.governance.params import load_params
+from sahara_dao.token.allocation import load_genesis
+
+network_option = click.option(
+    "--network", default="ethereum:local:foundry", show_default=True,
+    help="Ape network choice ECOSYSTEM:NETWORK:PROVIDER, e.g. bsc:local:foundry or ethereum:local:test.",
+)  # fmt: skip
+account_option = click.option(
+    "--account", default=None,
+    help="Ape account alias that signs (`ape accounts import ALIAS`); on local chains dev:N picks "
+    "development account N (default dev:0).",
+)  # fmt: skip
+
+
+@click.command()
+@network_option
+@account_option
+@click.option("--genesis", "genesis_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Genesis allocation file (default: token/genesis.yaml or SAHARA_GENESIS_FILE).")  # fmt: skip
+@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="DAO parameters file (default: governance/params.yaml or SAHARA_GOVERNANCE_FILE).")  # fmt: skip
+def deploy(network: str, account: str | None, genesis_file: Path | None, params_file: Path | None) -> None:
+    """Deploy the SAHARA token, vesting wallets, timelock and governor, and wire their roles.
+
+    Idempotent: the addresses are recorded per chain id in the data directory; a second run checks
+    the deployment and changes nothing, and a run cut short resumes where it stopped.
+    """
+    settings = get_settings()
+    genesis = load_genesis(genesis_file or settings.genesis_file)
+    params = load_params(params_file or settings.governance_file)
+    params.check_against(genesis)
+    with connect(network):
+        sender = load_account(account, local=is_local(network))
+        record = deploy_dao(
+            sender=sender, genesis=genesis, params=params, store=DeploymentStore(settings.deployments_dir),
+            network=network, local=is_local(network),
+            progress=lambda step, detail: click.echo(f"  {step:72} {detail}"),
+        )  # fmt: skip
+    click.echo(f"deployment on chain {record.chain_id} ({network}): {record.status}")
+    for name in ("token", "timelock", "governor"):
+        click.echo(f"  {name:9} {record.address(name)}")
+
+
+@click.group()
+def gov() -> None:
+    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status."""
+
+
+@contextmanager
+def _dao(network: str):
+    """Connect and yield (token, governor, timelock) of the recorded deployment on that chain."""
+    from ape import chain
+
+    with connect(network):
+        record = DeploymentStore(get_settings().deployments_dir).load(chain.chain_id)
+        if record is None or record.status != "complete":
+            raise DeploymentError(
+                f"no complete deployment on chain {chain.chain_id}: run `sahara deploy --network {network}`"
+            )
+        contracts = project()
+        yield (
+            contracts.SaharaToken.at(record.address("token")),
+            contracts.SaharaGovernor.at(record.address("governor")),
+            contracts.SaharaTimelock.at(record.address("timelock")),
+        )
+
+
+def _proposals(governor) -> dict[int, lifecycle.Proposal]:
+    """Every proposal of the governor, rebuilt from its ProposalCreated events."""
+    from ape import chain
+
+    found = {}
+    for log in governor.ProposalCreated.range(0, chain.blocks.head.number + 1):
+        args = log.event_arguments
+        found[args["proposalId"]] = lifecycle.Proposal(
+            tuple(args["targets"]), tuple(args["values"]), tuple(bytes(c) for c in args["calldatas"]),
+            args["description"],
+        )  # fmt: skip
+    return found
+
+
+def _find(governor, proposal_id: int) -> lifecycle.Proposal:
+    proposal = _proposals(governor).get(proposal_id)
+    if proposal is None:
+        raise ProposalError(f"no proposal {proposal_id} on governor {governor.address}: see `sahara gov status`")
+    return proposal
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else "-"
+
+
+@gov.command()
+@network_option
+def status(network: str) -> None:
+    """List proposals with state, For/Against/Abstain, quorum progress and deadlines."""
+    with _dao(network) as (token, governor, timelock):
+        click.echo(f"treasury (timelock {timelock.address}): {format_tokens(token.balanceOf(timelock))} SAHARA")
+        proposals = _proposals(governor)
+        if not proposals:
+            click.echo("no proposals yet: create one with `sahara gov propose-transfer`")
+        for proposal_id, proposal in proposals.items():
+            s = lifecycle.status(governor, proposal_id)
+            progress = (s.for_ + s.abstain) * 100 // s.quorum if s.quorum else 100
+            click.echo(f"{proposal_id}\n  {proposal.description.splitlines()[0]}")
+            click.echo(f"  state {s.state.name.lower()}, for {format_tokens(s.for_)}, against "
+                       f"{format_tokens(s.against)}, abstain {format_tokens(s.abstain)}, quorum {progress}%")  # fmt: skip
+            click.echo(f"  voting ends {_when(s.deadline)}, executable after {_when(s.eta)}")
+
+
+@gov.command("delegate")
+@network_option
+@account_option
+@click.option("--to", "delegatee", default=None, help="Delegate to this address (default: yourself).")
+def delegate_cmd(network: str, account: str | None, delegatee: str | None) -> None:
+    """Delegate your SAHARA votes (to yourself to vote directly)."""
+    with _dao(network) as (token, _, _timelock):
+        sender = load_account(account, local=is_local(network))
+        lifecycle.delegate(token, delegatee or sender.address, sender)
+        click.echo(f"{sender.address} delegates to {delegatee or 'self'}: {format_tokens(token.getVotes(sender))} votes")
+
+
+@gov.command("propose-transfer")
+@network_option
+@account_option
+@click.option("--to", "recipient", required=True, help="Recipient of the treasury transfer.")
+@click.option("--amount", required=True, help="Amount in SAHARA (decimals allowed, e.g. 1500.5).")
+@click.option("--description", required=True, help="Proposal text (first line is its title).")
+def propose_transfer(network: str, account: str | None, recipient: str, amount: str, description: str) -> None:
+    """Propose a SAHARA transfer from the DAO treasury."""
+    with _dao(network) as (token, governor, _):
+        sender = load_account(account, local=is_local(network))
+        proposal = lifecycle.treasury_transfer(token, recipient, to_base_units(amount, "--amount"), description)
+        proposal_id = lifecycle.propose(governor, proposal, sender)
+        click.echo(f"proposal {proposal_id} created; voting starts {_when(governor.proposalSnapshot(proposal_id))}")
+
+
+@gov.command()
+@network_option
+@account_option
+@click.argument("proposal_id", type=int)
+@click.argument("support", type=click.Choice(["for", "against", "abstain"], case_sensitive=False))
+@click.option("--reason", default="", help="Reason recorded with the vote.")
+def vote(network: str, account: str | None, proposal_id: int, support: str, reason: str) -> None:
+    """Vote on PROPOSAL_ID: for, against or abstain."""
+    with _dao(network) as (_, governor, _timelock):
+        voter = load_account(account, local=is_local(network))
+        lifecycle.cast_vote(governor, proposal_id, lifecycle.Support[support.upper()], voter, reason)
+        click.echo(f"{voter.address} voted {support} on {proposal_id}")
+
+
+@gov.command()
+@network_option
+@account_option
+@click.argument("proposal_id", type=int)
+def queue(network: str, account: str | None, proposal_id: int) -> None:
+    """Queue a succeeded proposal in the timelock."""
+    with _dao(network) as (_, governor, _timelock):
+        sender = load_account(account, local=is_local(network))
+        lifecycle.queue(governor, _find(governor, proposal_id), sender)
+        click.echo(f"proposal {proposal_id} queued; executable after {_when(governor.proposalEta(proposal_id))}")
+
+
+@gov.command()
+@network_option
+@account_option
+@click.argument("proposal_id", type=int)
+def execute(network: str, account: str | None, proposal_id: int) -> None:
+    """Execute a queued proposal whose timelock delay has passed."""
+    with _dao(network) as (_, governor, _timelock):
+        sender = load_account(account, local=is_local(network))
+        lifecycle.execute(governor, _find(governor, proposal_id), sender)
+        click.echo(f"proposal {proposal_id} executed")
+
+
+@gov.command()
+@network_option
+@account_option
+@click.argument("proposal_id", type=int)
+def cancel(network: str, account: str | None, proposal_id: int) -> None:
+    """Cancel PROPOSAL_ID as the Foundation's proposal guardian."""
+    with _dao(network) as (_, governor, _timelock):
+        sender = load_account(account, local=is_local(network))
+        proposal = _find(governor, proposal_id)
+        governor.cancel(*proposal.args(), proposal.description_hash, sender=sender)
+        click.echo(f"proposal {proposal_id} canceled")

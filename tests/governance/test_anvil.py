@@ -1,0 +1,99 @@
+"""The deployment and a proposal lifecycle on real anvil nodes (ethereum and bsc ecosystems), each
+started by this test on 127.0.0.1 with its own chain id and stopped afterwards."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sahara_dao.core.chain import connect
+from sahara_dao.core.cli import cli
+from sahara_dao.core.contracts import project
+from sahara_dao.core.deployments import DeploymentStore
+from sahara_dao.core.nodes import AnvilNode, free_port, rpc_chain_id
+from sahara_dao.core.settings import get_settings
+from sahara_dao.core.units import UNIT
+from sahara_dao.governance import lifecycle
+
+pytestmark = pytest.mark.anvil
+
+CHAIN_IDS = {"ethereum": 31901, "bsc": 31956}
+
+
+@pytest.fixture
+def nodes(settings_env):
+    started = {eco: AnvilNode(port=free_port(), chain_id=chain_id).start() for eco, chain_id in CHAIN_IDS.items()}
+    settings_env(SAHARA_LOCAL_CHAINS=json.dumps(
+        {eco: {"port": node.port, "chain_id": node.chain_id} for eco, node in started.items()}
+    ))  # fmt: skip
+    yield started
+    for node in started.values():
+        node.stop()
+    assert all(rpc_chain_id(node.uri) is None for node in started.values())
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, standalone_mode=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_deploy_on_both_ecosystems_then_run_a_proposal(nodes):
+    """`sahara deploy` records each chain under its own id; a rerun changes nothing; a grant executes."""
+    out = invoke("deploy", "--network", "ethereum:local:foundry")
+    assert "deployment on chain 31901 (ethereum:local:foundry): complete" in out
+    out = invoke("deploy", "--network", "bsc:local:foundry")
+    assert "deployment on chain 31956 (bsc:local:foundry): complete" in out
+    again = invoke("deploy", "--network", "ethereum:local:foundry")
+    assert "nothing to do" in again and "timelock " not in again.split("verified")[0]
+
+    store = DeploymentStore(get_settings().deployments_dir)
+    ethereum, bsc = store.load(31901), store.load(31956)
+    assert ethereum.network == "ethereum:local:foundry" and bsc.network == "bsc:local:foundry"
+
+    from ape import accounts, chain
+
+    with connect("ethereum:local:foundry"):
+        assert chain.chain_id == 31901
+        token = project().SaharaToken.at(ethereum.address("token"))
+        governor = project().SaharaGovernor.at(ethereum.address("governor"))
+        community, recipient = accounts.test_accounts[2], accounts.test_accounts[8]
+        lifecycle.delegate(token, community.address, community)
+        chain.mine(deltatime=1)
+        grant = lifecycle.treasury_transfer(token, recipient.address, 7 * UNIT, "Grant on anvil")
+        proposal_id = lifecycle.propose(governor, grant, community)
+        chain.mine(deltatime=governor.votingDelay() + 1)
+        lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.FOR, community)
+        chain.mine(deltatime=lifecycle.status(governor, proposal_id).deadline - chain.pending_timestamp + 1)
+        lifecycle.queue(governor, grant, community)
+        chain.mine(deltatime=2 * 86400 + 1)
+        lifecycle.execute(governor, grant, community)
+        assert token.balanceOf(recipient) == 7 * UNIT
+
+    with connect("bsc:local:foundry"):
+        assert chain.chain_id == 31956
+        bsc_token = project().SaharaToken.at(bsc.address("token"))
+        assert bsc_token.balanceOf(accounts.test_accounts[8]) == 0  # the grant happened on ethereum only
+
+    status = invoke("gov", "status", "--network", "ethereum:local:foundry")
+    assert "state executed" in status and "Grant on anvil" in status
+
+
+def test_a_stopped_node_and_an_unknown_network_get_clear_errors(nodes):
+    """Connecting to a local chain whose node is down says how to start it; a bad name lists choices."""
+    from sahara_dao.core.errors import NetworkError
+
+    nodes["bsc"].stop()
+    with pytest.raises(NetworkError, match="sahara node start bsc"), connect("bsc:local:foundry"):
+        pass
+    with pytest.raises(NetworkError, match="unknown network 'ethereum:nowhere'.*ethereum:local:foundry"):
+        with connect("ethereum:nowhere"):
+            pass
+
+
+def test_a_port_in_use_is_refused(nodes):
+    """Starting a second node on a port that already answers is refused with the chain id found."""
+    from sahara_dao.core.errors import NetworkError
+
+    with pytest.raises(NetworkError, match="already has a node \\(chain id 31901\\)"):
+        AnvilNode(port=nodes["ethereum"].port, chain_id=1).start()

@@ -1,0 +1,65 @@
+"""The repository layout keeps the standard library's `token` importable and pytest startable."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sahara_dao.core.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_token_finds_the_standard_library_from_the_repository_root():
+    """`import token` run from the repository root is the standard library's module, not token/."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import token, tokenize; print(token.__file__); print(token.NAME)"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    path, name = out.stdout.split()
+    assert Path(path).parent != ROOT / "token"
+    assert Path(path).name == "token.py" and "python3" in path
+    assert name == "1"
+
+
+def test_domain_folders_have_no_top_level_init():
+    """token/, governance/, inference/ and core/ are mapped by package-dir, never packages themselves."""
+    for folder in ("token", "governance", "inference", "core"):
+        assert (ROOT / folder).is_dir()
+        assert not (ROOT / folder / "__init__.py").exists(), folder
+
+
+def test_sahara_dao_token_is_the_project_folder():
+    """`sahara_dao.token` imports from token/ of this repository."""
+    import sahara_dao.token.allocation as allocation
+
+    assert Path(allocation.__file__).resolve().parent == ROOT / "token"
+
+
+def test_python_m_pytest_starts_from_the_repository_root():
+    """`python -m pytest` starts and collects from the repository root (token/ shadows nothing)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:ape_test", "--collect-only", "-q", "tests/core/test_units.py"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "test_units.py::" in out.stdout
+
+
+def test_cli_help_explains_every_command():
+    """`sahara --help` lists every command, and each command's --help has a description."""
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    assert top.exit_code == 0
+    for name in ("deploy", "gov", "node", "genesis"):
+        assert name in top.output
+    groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel"],
+              "node": ["start", "stop", "status"], "genesis": ["check"]}  # fmt: skip
+    for group, commands in groups.items():
+        for command in commands:
+            result = runner.invoke(cli, [group, command, "--help"])
+            assert result.exit_code == 0, (group, command, result.output)
+            assert len(result.output.split("Options:")[0].strip().splitlines()) >= 3, (group, command)
+    deploy = runner.invoke(cli, ["deploy", "--help"])
+    assert "--network" in deploy.output and "Idempotent" in deploy.output

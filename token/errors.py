@@ -1,0 +1,11 @@
+"""Errors of sahara_dao.token."""
+
+from sahara_dao.core.errors import ConfigError, SaharaError
+
+
+class TokenError(SaharaError):
+    """Root of the errors of the token operations."""
+
+
+class AllocationError(TokenError, ConfigError):
+    """The genesis allocation file is invalid; the message names the bucket at fault."""
