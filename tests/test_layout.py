@@ -63,3 +63,15 @@ def test_cli_help_explains_every_command():
             assert len(result.output.split("Options:")[0].strip().splitlines()) >= 3, (group, command)
     deploy = runner.invoke(cli, ["deploy", "--help"])
     assert "--network" in deploy.output and "Idempotent" in deploy.output
+
+
+def test_airflow_lives_in_its_own_environment():
+    """`make setup` builds .venv-airflow with Airflow 3.3 and the task SDK; the app environment has no Airflow."""
+    airflow_python = ROOT / ".venv-airflow" / "bin" / "python"
+    out = subprocess.run(
+        [str(airflow_python), "-c", "import airflow, airflow.sdk; print(airflow.__version__)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip().startswith("3.3.")
+    app = subprocess.run([sys.executable, "-c", "import airflow"], capture_output=True, text=True)
+    assert app.returncode != 0 and "No module named 'airflow'" in app.stderr

@@ -97,3 +97,24 @@ def test_a_port_in_use_is_refused(nodes):
 
     with pytest.raises(NetworkError, match="already has a node \\(chain id 31901\\)"):
         AnvilNode(port=nodes["ethereum"].port, chain_id=1).start()
+
+
+def test_an_unknown_account_is_refused_before_anything_is_deployed(nodes):
+    """`--account` naming no Ape account says how to import one; nothing is recorded."""
+    from sahara_dao.core.errors import AccountError
+
+    with pytest.raises(AccountError, match="ape accounts import nobody"):
+        CliRunner().invoke(cli, ["deploy", "--network", "ethereum:local:foundry", "--account", "nobody"],
+                           catch_exceptions=False, standalone_mode=False)  # fmt: skip
+    assert DeploymentStore(get_settings().deployments_dir).load(31901) is None
+
+
+def test_development_accounts_are_refused_off_local_chains():
+    """dev:N (and the default) only exist on local chains; elsewhere an Ape alias is required."""
+    from sahara_dao.core.accounts import load_account
+    from sahara_dao.core.errors import AccountError
+
+    with pytest.raises(AccountError, match="--account ALIAS"):
+        load_account(None, local=False)
+    with pytest.raises(AccountError, match="--account ALIAS"):
+        load_account("dev:3", local=False)

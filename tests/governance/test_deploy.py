@@ -53,6 +53,12 @@ def test_deploys_the_set_and_mints_the_genesis(deploy, project, genesis, params,
     assert governor.CLOCK_MODE() == token.CLOCK_MODE() == "mode=timestamp"
 
 
+def test_the_governor_fits_the_eip170_limit(deploy, chain):
+    """The deployed governor's runtime code stays under 24,576 bytes (optimizer on)."""
+    code = chain.provider.get_code(deploy().address("governor"))
+    assert 15_000 < len(code) < 24_576
+
+
 def test_wires_roles_and_renounces_admin(deploy, project, deployer):
     """The governor proposes and cancels, anyone executes, and the deployer keeps no admin role."""
     record = deploy()

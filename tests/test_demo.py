@@ -1,0 +1,33 @@
+"""The main job (`make demo`) runs end to end on two fresh anvil chains and moves exactly the grant."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sahara_dao.core.nodes import free_port, rpc_chain_id
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.anvil
+def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
+    """Deploys on ethereum and bsc, deploys again unchanged, executes a proposal, stops its nodes."""
+    ports = {"ethereum": free_port(), "bsc": free_port()}
+    chains = {"ethereum": {"port": ports["ethereum"], "chain_id": 31937}, "bsc": {"port": ports["bsc"], "chain_id": 31938}}
+    env = os.environ | {"SAHARA_DATA_DIR": str(tmp_path), "SAHARA_LOCAL_CHAINS": json.dumps(chains)}
+    out = subprocess.run([sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout
+    assert "chain 31937: complete" in text and "chain 31938: complete" in text
+    assert text.count("deployed again: nothing changed") == 2
+    for state in ("state pending", "state succeeded", "state executed"):
+        assert state in text
+    assert "2,000,000,000    1,999,000,000" in text
+    assert "0        1,000,000" in text
+    assert {p.name for p in (tmp_path / "deployments").iterdir()} == {"31937.json", "31938.json"}
+    assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
