@@ -4,9 +4,9 @@ guardian), and the checks that refuse parameters which would freeze governance."
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from eth_utils import is_address, to_checksum_address
 
+from sahara_dao.core.config_files import read_yaml
 from sahara_dao.core.errors import ConfigError
 from sahara_dao.core.units import format_tokens, to_base_units, to_seconds
 from sahara_dao.governance.errors import ParamsError
@@ -92,10 +92,4 @@ def _parse_params(data: dict) -> GovernanceParams:
 
 
 def load_params(path: Path) -> GovernanceParams:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise ParamsError(f"governance file {path} not found: pass --params or set SAHARA_GOVERNANCE_FILE") from None
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"governance file {path} is not valid YAML: {exc}") from None
-    return parse_params(data)
+    return parse_params(read_yaml(path, "governance", "pass --params or set SAHARA_GOVERNANCE_FILE", ParamsError))

@@ -7,9 +7,9 @@ A file is refused, with the bucket and the difference named, unless it allocates
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
+from sahara_dao.core.config_files import read_yaml
 from sahara_dao.core.errors import ConfigError
 from sahara_dao.core.units import UNIT, format_tokens, to_base_units, to_seconds
 from sahara_dao.token.errors import AllocationError
@@ -152,10 +152,4 @@ def _parse_genesis(data: dict) -> Genesis:
 
 
 def load_genesis(path: Path) -> Genesis:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise AllocationError(f"genesis file {path} not found: pass --genesis or set SAHARA_GENESIS_FILE") from None
-    except yaml.YAMLError as exc:
-        raise AllocationError(f"genesis file {path} is not valid YAML: {exc}") from None
-    return parse_genesis(data)
+    return parse_genesis(read_yaml(path, "genesis", "pass --genesis or set SAHARA_GENESIS_FILE", AllocationError))

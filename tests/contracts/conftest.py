@@ -20,6 +20,8 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
+from sahara_dao.governance import lifecycle
+
 E = 10**18
 DAY = 24 * 60 * 60
 YEAR = 365 * DAY
@@ -376,33 +378,16 @@ def sign_ballot(chain, governor):
 # --------------------------------------------------------------------------------------------------
 
 
-class ProposalState:
-    PENDING = 0
-    ACTIVE = 1
-    CANCELED = 2
-    DEFEATED = 3
-    SUCCEEDED = 4
-    QUEUED = 5
-    EXPIRED = 6
-    EXECUTED = 7
-
-
-class Vote:
-    AGAINST = 0
-    FOR = 1
-    ABSTAIN = 2
-
-
 @pytest.fixture(scope="session")
 def proposal_state():
     """The IGovernor.ProposalState values."""
-    return ProposalState
+    return lifecycle.ProposalState
 
 
 @pytest.fixture(scope="session")
 def vote():
     """The GovernorCountingSimple support values."""
-    return Vote
+    return lifecycle.Support
 
 
 def state_bitmap(*states):
@@ -477,7 +462,7 @@ def pass_proposal(governor, voter, start_voting, end_voting):
 
     def _pass_proposal(proposal):
         start_voting(proposal)
-        governor.castVote(proposal.id, Vote.FOR, sender=voter)
+        governor.castVote(proposal.id, lifecycle.Support.FOR, sender=voter)
         end_voting(proposal)
 
     return _pass_proposal
