@@ -1,6 +1,7 @@
 """The project's compiled contracts, through Ape, with the offline compiler of ``make setup``."""
 
 import os
+import shutil
 from functools import cache
 
 from sahara_dao.core.errors import ToolchainError
@@ -16,6 +17,10 @@ def ensure_compiler() -> None:
     if not launcher.exists():
         raise ToolchainError(f"the Solidity compiler launcher {launcher} is missing: run `make setup`")
     os.environ.setdefault("SOLCX_BINARY_PATH", str(settings.solc_dir))
+    # ape-solidity unpacks OpenZeppelin (500+ files) into contracts/.cache when it compiles, and
+    # leaves it there; eth-ape 0.8.51 lists at most 500 files under contracts/, so with the cache
+    # present our own sources can drop out of the project. It is scratch space: remove it.
+    shutil.rmtree(settings.project_dir / "contracts" / ".cache", ignore_errors=True)
     bin_dir = str(settings.node_modules_bin)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

@@ -1,19 +1,15 @@
 """Fixtures shared by the Python tests. Contract tests have their own in tests/contracts/."""
 
-import os
-from pathlib import Path
-
 import pytest
 
+from sahara_dao.core.contracts import ensure_compiler
 from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.settings import get_settings
 from sahara_dao.governance.params import load_params
 from sahara_dao.token.allocation import load_genesis
 
-ROOT = Path(__file__).resolve().parent.parent
-
-# Compiling needs the offline launcher that `make setup` installs.
-os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
+# Before Ape's plugin compiles: point it at the offline compiler and clear ape-solidity's scratch.
+ensure_compiler()
 
 
 @pytest.fixture(scope="session")
