@@ -10,6 +10,7 @@ from enum import IntEnum
 from eth_abi import encode
 from eth_utils import keccak
 
+from sahara_dao.core.units import format_tokens
 from sahara_dao.governance.errors import ProposalError
 
 
@@ -68,6 +69,14 @@ def treasury_transfer(token, recipient: str, amount: int, description: str) -> P
 
 def propose(governor, proposal: Proposal, sender) -> int:
     """Submit ``proposal``; returns its id after checking it against the ``ProposalCreated`` event."""
+    threshold = governor.proposalThreshold()
+    votes = governor.getVotes(sender.address, governor.clock() - 1)
+    if votes < threshold:
+        raise ProposalError(
+            f"{sender.address} has {format_tokens(votes)} votes, the proposal threshold is "
+            f"{format_tokens(threshold)}: delegate to yourself (`sahara gov delegate`); delegated votes "
+            "count from the next second on"
+        )
     receipt = governor.propose(*proposal.args(), proposal.description, sender=sender)
     created = receipt.events.filter(governor.ProposalCreated)
     chain_id = created[0].proposalId if created else None

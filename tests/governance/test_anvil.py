@@ -14,6 +14,7 @@ from sahara_dao.core.nodes import AnvilNode, free_port, rpc_chain_id
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
 from sahara_dao.governance import lifecycle
+from sahara_dao.governance.errors import ProposalError
 
 pytestmark = pytest.mark.anvil
 
@@ -118,3 +119,45 @@ def test_development_accounts_are_refused_off_local_chains():
         load_account(None, local=False)
     with pytest.raises(AccountError, match="--account ALIAS"):
         load_account("dev:3", local=False)
+
+
+def _advance(uri: str, seconds: int) -> None:
+    """Move the anvil node's clock forward and mine a block (plain JSON-RPC, as an operator would)."""
+    import urllib.request
+
+    for method, rpc_params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": rpc_params}).encode()
+        request = urllib.request.Request(uri, data=body, headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=5).read()
+
+
+def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
+    """delegate, propose-transfer, vote, queue, execute and cancel work from the command line."""
+    network = ("--network", "ethereum:local:foundry")
+    invoke("deploy", *network)
+    uri = nodes["ethereum"].uri
+    assert "3,500,000,000 votes" in invoke("gov", "delegate", *network, "--account", "dev:2")
+    recipient = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # development account 9
+    with pytest.raises(ProposalError, match="has 0 votes, the proposal threshold is 10,000,000"):
+        invoke("gov", "propose-transfer", *network, "--account", "dev:3", "--to", recipient,
+               "--amount", "1", "--description", "No votes")  # fmt: skip
+    _advance(uri, 1)
+    out = invoke("gov", "propose-transfer", *network, "--account", "dev:2", "--to", recipient,
+                 "--amount", "12.5", "--description", "Grant: 12.5 SAHARA")  # fmt: skip
+    proposal_id = int(out.split()[1])
+    out = invoke("gov", "propose-transfer", *network, "--account", "dev:2", "--to", recipient,
+                 "--amount", "1", "--description", "Grant to cancel")  # fmt: skip
+    to_cancel = int(out.split()[1])
+    assert f"proposal {to_cancel} canceled" in invoke("gov", "cancel", *network, "--account", "dev:1", str(to_cancel))
+
+    _advance(uri, 86400 + 1)
+    out = invoke("gov", "vote", *network, "--account", "dev:2", str(proposal_id), "for", "--reason", "useful")
+    assert "voted for" in out
+    _advance(uri, 7 * 86400 + 1)
+    assert "queued" in invoke("gov", "queue", *network, str(proposal_id))
+    _advance(uri, 2 * 86400 + 1)
+    assert "executed" in invoke("gov", "execute", *network, str(proposal_id))
+
+    status = invoke("gov", "status", *network)
+    assert "treasury" in status and "1,999,999,987.5 SAHARA" in status
+    assert "state executed" in status and "state canceled" in status
