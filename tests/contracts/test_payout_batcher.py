@@ -9,7 +9,7 @@ import random
 
 import pytest
 from eth_utils import keccak, to_checksum_address
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 # Per-recipient gas targets at a batch of 200 (issue 3; see bench/gas_payouts.py).
@@ -305,6 +305,8 @@ job = st.lists(st.tuples(st.integers(min_value=0, max_value=4), batch_rows, faul
     max_examples=12,
     deadline=None,
     derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),  # no shrinking: each example costs transactions
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(steps=job)
