@@ -22,7 +22,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
  *
  * Transfers go through OpenZeppelin's {SafeERC20}: a token that returns false reverts the batch
  * with `SafeERC20FailedOperation`. In OpenZeppelin 5.7 it is also the cheaper call (measured by
- * bench/gas_payouts.py: a little less a recipient than a plain `token.transfer` with a
+ * bench/gas_payouts.py: about 70 gas a recipient less than a plain `token.transfer` with a
  * return-value check, which decodes the return value through memory). The batcher holds no tokens
  * between transactions.
  */
