@@ -51,7 +51,7 @@ SAMPLES = 3
 TARGET_NEW = 30_000
 TARGET_EXISTING = 12_500
 
-# docs/ANCHORS.md, "Payouts and claims" (gas per recipient).
+# The project's reference figures (ANCHORS, "Payouts and claims"), gas per recipient.
 ANCHOR_MINIMAL_VOTES = 29_345  # minimal push loop, ERC20Votes token, new holder (this stack)
 ANCHOR_MINIMAL_PLAIN = 26_653  # the same with a plain ERC20
 ANCHOR_MINIMAL_EXISTING = 12_245  # minimal push loop, ERC20Votes, existing holder
