@@ -49,8 +49,8 @@ test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, p
 lint:  ## ruff over the Python code
 	$(VENV)/bin/ruff check .
 
-bench-gas: setup  ## gas of governance and token operations beside OpenZeppelin's figures
-	$(PY) bench/gas.py
+bench-gas: setup  ## gas of every contract operation beside the reference figures (bench/gas*.py)
+	@set -e; for bench in bench/gas*.py; do echo "== $$bench"; $(PY) $$bench; echo; done
 
 lock:  ## re-resolve both environments from their direct dependencies and freeze them
 	rm -rf /tmp/sahara-lock && $(PYTHON) -m venv /tmp/sahara-lock/app && $(PYTHON) -m venv /tmp/sahara-lock/airflow
