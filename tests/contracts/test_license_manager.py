@@ -5,7 +5,6 @@ isLicensed, transfer rules, and API quota metering by METER_ROLE.
 Errors in the ABI that no call reaches, so no test triggers them:
 - ERC721InvalidSender: `_mint` raises it for an id that exists; license ids only count up.
 - SafeERC20FailedOperation: SAHARA's transferFrom returns true or reverts with its own error.
-- AccessControlBadConfirmation: renounceRole for another account; inherited from AccessControl unchanged.
 """
 
 import pytest
@@ -736,3 +735,49 @@ def test_consume_many_accepts_empty_batch(manager, meter):
     """An empty batch does nothing and emits nothing."""
     receipt = manager.consumeMany([], [], sender=meter)
     assert list(receipt.events.filter(manager.QuotaConsumed)) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Inherited ERC-721 and AccessControl errors
+# --------------------------------------------------------------------------------------------------
+
+
+def test_transfer_to_zero_address_reverts(manager, buyer, api_plan, buy, reverts):
+    """A transfer to the zero address reverts with ERC721InvalidReceiver (burn is the way out)."""
+    license_id, _ = buy(api_plan, buyer)
+    with reverts(manager.ERC721InvalidReceiver, receiver=ZERO_ADDRESS):
+        manager.transferFrom(buyer, ZERO_ADDRESS, license_id, sender=buyer)
+
+
+def test_transfer_from_wrong_owner_reverts(manager, buyer, second_buyer, api_plan, buy, reverts):
+    """transferFrom naming someone else as owner reverts with ERC721IncorrectOwner."""
+    license_id, _ = buy(api_plan, buyer)
+    manager.setApprovalForAll(second_buyer, True, sender=buyer)
+    with reverts(manager.ERC721IncorrectOwner, sender=second_buyer, tokenId=license_id, owner=buyer):
+        manager.transferFrom(second_buyer, buyer, license_id, sender=second_buyer)
+
+
+def test_approve_by_stranger_reverts(manager, buyer, outsider, api_plan, buy, reverts):
+    """Approving someone else's license reverts with ERC721InvalidApprover."""
+    license_id, _ = buy(api_plan, buyer)
+    with reverts(manager.ERC721InvalidApprover, approver=outsider):
+        manager.approve(outsider, license_id, sender=outsider)
+
+
+def test_approve_zero_operator_reverts(manager, buyer, reverts):
+    """setApprovalForAll for the zero address reverts with ERC721InvalidOperator."""
+    with reverts(manager.ERC721InvalidOperator, operator=ZERO_ADDRESS):
+        manager.setApprovalForAll(ZERO_ADDRESS, True, sender=buyer)
+
+
+def test_balance_of_zero_address_reverts(manager, reverts):
+    """balanceOf(address(0)) reverts with ERC721InvalidOwner."""
+    with reverts(manager.ERC721InvalidOwner, owner=ZERO_ADDRESS):
+        manager.balanceOf(ZERO_ADDRESS)
+
+
+def test_renounce_role_for_another_account_reverts(manager, admin, meter, reverts):
+    """renounceRole naming an account other than the caller reverts with AccessControlBadConfirmation."""
+    with reverts(manager.AccessControlBadConfirmation):
+        manager.renounceRole(manager.METER_ROLE(), meter, sender=admin)
+    assert manager.hasRole(manager.METER_ROLE(), meter)

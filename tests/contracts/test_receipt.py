@@ -65,7 +65,7 @@ def standalone(project, admin, minter):
 
 
 @pytest.fixture
-def asset(registry, owner, labeler):
+def registration(registry, owner, labeler):
     """Asset 1, contributed by ``owner`` (receipt 1, 70%, creator) and ``labeler`` (receipt 2, 30%)."""
     receipt = registry.register(
         MODEL,
@@ -93,22 +93,22 @@ def test_supports_erc5192_and_erc721(receipts):
     assert not receipts.supportsInterface("0x7965db0b")  # AccessControl: receipts have no roles
 
 
-def test_registration_mints_locked_receipts(receipts, asset, owner, labeler):
+def test_registration_mints_locked_receipts(receipts, registration, owner, labeler):
     """Each receipt belongs to its contributor, is locked and announced with Transfer and Locked."""
     assert receipts.ownerOf(1) == owner.address
     assert receipts.ownerOf(2) == labeler.address
     assert receipts.balanceOf(owner) == 1
     assert receipts.locked(1)
     assert receipts.locked(2)
-    transfers = asset.events.filter(receipts.Transfer)
+    transfers = registration.events.filter(receipts.Transfer)
     assert [(t.event_arguments["from"], t.to, t.tokenId) for t in transfers] == [
         (ZERO_ADDRESS, owner.address, 1),
         (ZERO_ADDRESS, labeler.address, 2),
     ]
-    assert [e.tokenId for e in asset.events.filter(receipts.Locked)] == [1, 2]
+    assert [e.tokenId for e in registration.events.filter(receipts.Locked)] == [1, 2]
 
 
-def test_receipt_records_asset_share_and_role(receipts, asset, owner, labeler):
+def test_receipt_records_asset_share_and_role(receipts, registration, owner, labeler):
     """receipt(tokenId) returns the asset, share and role; receiptOf finds it by asset and contributor."""
     assert tuple(receipts.receipt(1)) == (1, 7_000, CREATOR)
     assert tuple(receipts.receipt(2)) == (1, 3_000, LABELER)
@@ -116,19 +116,19 @@ def test_receipt_records_asset_share_and_role(receipts, asset, owner, labeler):
     assert receipts.receiptOf(1, labeler) == 2
 
 
-def test_receipt_of_is_zero_without_receipt(receipts, asset, owner, outsider):
+def test_receipt_of_is_zero_without_receipt(receipts, registration, owner, outsider):
     """receiptOf answers 0 for a non-contributor and for another asset."""
     assert receipts.receiptOf(1, outsider) == 0
     assert receipts.receiptOf(2, owner) == 0
 
 
-def test_token_uri_is_empty(receipts, asset):
+def test_token_uri_is_empty(receipts, registration):
     """Receipts carry no token URI: the asset's metadata lives in the registry."""
     assert receipts.tokenURI(1) == ""
 
 
 @pytest.mark.parametrize("view", ["locked", "receipt", "ownerOf", "tokenURI"])
-def test_views_reject_nonexistent_receipt(receipts, asset, view, reverts):
+def test_views_reject_nonexistent_receipt(receipts, registration, view, reverts):
     """Per-token views revert with ERC721NonexistentToken for an id never minted."""
     with reverts(receipts.ERC721NonexistentToken, tokenId=3):
         getattr(receipts, view)(3)
@@ -140,7 +140,7 @@ def test_balance_of_zero_address_reverts(receipts, reverts):
         receipts.balanceOf(ZERO_ADDRESS)
 
 
-def test_transfer_from_reverts_soulbound(receipts, asset, owner, outsider, reverts):
+def test_transfer_from_reverts_soulbound(receipts, registration, owner, outsider, reverts):
     """The holder's transferFrom reverts with ReceiptSoulbound and the receipt stays put."""
     with reverts(receipts.ReceiptSoulbound, tokenId=1):
         receipts.transferFrom(owner, outsider, 1, sender=owner)
@@ -148,32 +148,32 @@ def test_transfer_from_reverts_soulbound(receipts, asset, owner, outsider, rever
 
 
 @pytest.mark.parametrize("data", [None, b"", b"\x01"])
-def test_safe_transfer_from_reverts_soulbound(receipts, asset, owner, outsider, data, reverts):
+def test_safe_transfer_from_reverts_soulbound(receipts, registration, owner, outsider, data, reverts):
     """Both safeTransferFrom overloads revert with ReceiptSoulbound."""
     args = (owner, outsider, 1) if data is None else (owner, outsider, 1, data)
     with reverts(receipts.ReceiptSoulbound, tokenId=1):
         receipts.safeTransferFrom(*args, sender=owner)
 
 
-def test_transfer_by_outsider_reverts_soulbound(receipts, asset, owner, outsider, reverts):
+def test_transfer_by_outsider_reverts_soulbound(receipts, registration, owner, outsider, reverts):
     """A transfer attempted by someone else reverts with ReceiptSoulbound too."""
     with reverts(receipts.ReceiptSoulbound, tokenId=2):
         receipts.transferFrom(owner, outsider, 2, sender=outsider)
 
 
-def test_transfer_of_nonexistent_receipt_reverts(receipts, asset, owner, outsider, reverts):
+def test_transfer_of_nonexistent_receipt_reverts(receipts, registration, owner, outsider, reverts):
     """A transfer of an id never minted is not a mint: it reverts with ERC721NonexistentToken."""
     with reverts(receipts.ERC721NonexistentToken, tokenId=9):
         receipts.transferFrom(owner, outsider, 9, sender=owner)
 
 
-def test_transfer_to_zero_address_reverts(receipts, asset, owner, reverts):
+def test_transfer_to_zero_address_reverts(receipts, registration, owner, reverts):
     """A transfer to the zero address is refused by ERC-721 before anything else."""
     with reverts(receipts.ERC721InvalidReceiver, receiver=ZERO_ADDRESS):
         receipts.transferFrom(owner, ZERO_ADDRESS, 1, sender=owner)
 
 
-def test_approve_reverts_soulbound(receipts, asset, owner, outsider, reverts):
+def test_approve_reverts_soulbound(receipts, registration, owner, outsider, reverts):
     """approve reverts with ReceiptSoulbound and leaves no approval."""
     with reverts(receipts.ReceiptSoulbound, tokenId=1):
         receipts.approve(outsider, 1, sender=owner)
@@ -188,7 +188,7 @@ def test_set_approval_for_all_reverts_soulbound(receipts, owner, outsider, appro
     assert not receipts.isApprovedForAll(owner, outsider)
 
 
-def test_mint_is_registry_only(receipts, asset, outsider, reverts):
+def test_mint_is_registry_only(receipts, registration, outsider, reverts):
     """Anyone but the registry minting reverts with ReceiptUnauthorizedMinter naming the caller."""
     with reverts(receipts.ReceiptUnauthorizedMinter, caller=outsider):
         receipts.mint(outsider, 99, 1, 10_000, CREATOR, sender=outsider)
