@@ -10,6 +10,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
  * StandardMerkleTree format, and the total those amounts add up to. A root becomes claimable after an
  * activation delay, during which the guardian or the admin can revoke it. A claim pays an account the
  * difference between its cumulative amount in the active root and what it has already claimed.
+ *
+ * At most one root is pending at a time, and it activates by time alone (no transaction). Epochs
+ * strictly increase over every root ever published, revoked ones included. A root value is published
+ * once (unless it was revoked): an epoch that changes no balance has nothing to publish.
  */
 interface IRevenueVault {
     /// @notice A root was published for `epoch`; claims verify against it from `activatesAt` on.
