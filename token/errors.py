@@ -9,3 +9,7 @@ class TokenError(SaharaError):
 
 class AllocationError(TokenError, ConfigError):
     """The genesis allocation file is invalid; the message names the bucket at fault."""
+
+
+class MerkleTreeError(TokenError, ValueError):
+    """A merkle tree cannot be built, loaded or proven from what was given; the message says why."""

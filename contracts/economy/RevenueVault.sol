@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IRevenueVault} from "./IRevenueVault.sol";
+
+/**
+ * @title RevenueVault
+ * @notice Holds the SAHARA revenue of one chain and pays it out by cumulative Merkle claims (see
+ * {IRevenueVault}). One claim covers every epoch since an account's last claim, so a contributor's
+ * cost does not grow with the number of epochs.
+ *
+ * Roles: DEFAULT_ADMIN_ROLE (the DAO timelock) manages roles, sets the activation delay, revokes
+ * pending roots, pauses, and is the only one who unpauses. SETTLER_ROLE publishes roots.
+ * GUARDIAN_ROLE (a fast multisig) revokes pending roots and pauses: stopping is cheap and safe,
+ * resuming is a DAO decision, so a compromised guardian can at worst stop the vault until the DAO
+ * replaces it.
+ *
+ * Accounting: every root keeps, beside its epoch and validity window, what has been claimed under
+ * it, so the vault knows exactly what it has paid (`totalClaimed`) and refuses a root whose total it
+ * could not pay: `total <= balance + totalClaimed`. Each account is paid at most its leaf; that the
+ * leaves add up to the published total is the settler's statement, which anyone can check from the
+ * epoch file during the activation delay (and the guardian can revoke).
+ *
+ * Gas: a claim touches two storage slots, both of them keyed by the claim itself: the record of the
+ * root its proof rebuilds (validity window, epoch, pause flag and claims under that root, one word)
+ * and the account's claimed amount. It reads no global slot: the proof is processed first and the
+ * rebuilt root looks up its own record, which only the active root has in force. Roots activate
+ * by time alone: publishing sets the window end of the root before it to the new root's activation
+ * time, and revoking sets it back.
+ */
+contract RevenueVault is IRevenueVault, AccessControl, Pausable {
+    using SafeERC20 for IERC20;
+
+    /// @notice Publishes roots.
+    bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
+
+    /// @notice Revokes pending roots and pauses.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @notice The longest activation delay the admin can set.
+    uint256 public constant MAX_ACTIVATION_DELAY = 30 days;
+
+    /// @notice The largest total a root can be published with (the claims under a root fit in 104 bits).
+    uint256 public constant MAX_TOTAL = type(uint104).max;
+
+    /// @dev Everything a claim needs of a root, in one slot. {_claimOne} reads it with the bit layout below.
+    struct RootRecord {
+        uint40 activatesAt; // bits 0-39: claims verify against the root from then on ...
+        uint40 supersededAt; // bits 40-79: ... until then (type(uint40).max while it is the latest root)
+        uint64 epoch; // bits 80-143 (0: no such root)
+        bool paused; // bits 144-151: mirrors Pausable while this root can still be claimed against
+        uint104 claimed; // bits 152-255: paid under this root
+    }
+
+    uint256 private constant _SUPERSEDED_AT_SHIFT = 40;
+    uint256 private constant _EPOCH_SHIFT = 80;
+    uint256 private constant _PAUSED_SHIFT = 144;
+    uint256 private constant _CLAIMED_SHIFT = 152;
+    uint40 private constant _NEVER = type(uint40).max;
+
+    IERC20 private immutable _token;
+
+    uint64 private _lastEpoch;
+    uint48 private _activationDelay;
+
+    bytes32 private _latestRoot; // the last root published and not revoked: pending or active
+    bytes32 private _previousRoot; // the one before it: active until `_latestRoot` activates
+    uint256 private _latestTotal;
+    uint256 private _previousTotal;
+    uint256 private _claimedBefore; // claimed under roots older than `_previousRoot`
+
+    mapping(bytes32 root => RootRecord) private _roots;
+    mapping(address account => uint256) private _claimed;
+
+    /**
+     * @param token_ The token held and paid (SAHARA).
+     * @param admin Holds DEFAULT_ADMIN_ROLE: the DAO timelock in production.
+     * @param settler Gets SETTLER_ROLE unless zero.
+     * @param guardian Gets GUARDIAN_ROLE unless zero.
+     * @param activationDelay_ Seconds between publishing a root and its activation.
+     */
+    constructor(IERC20 token_, address admin, address settler, address guardian, uint256 activationDelay_) {
+        if (address(token_).code.length == 0) revert RevenueVaultInvalidToken(address(token_));
+        if (admin == address(0)) revert RevenueVaultInvalidAdmin(admin);
+        _token = token_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (settler != address(0)) _grantRole(SETTLER_ROLE, settler);
+        if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
+        _setActivationDelay(activationDelay_);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Roots
+
+    /// @inheritdoc IRevenueVault
+    function publishRoot(uint256 epoch, bytes32 root, uint256 total) external onlyRole(SETTLER_ROLE) whenNotPaused {
+        if (root == bytes32(0)) revert RevenueVaultInvalidRoot(root);
+        uint256 last = _lastEpoch;
+        if (epoch <= last) revert RevenueVaultEpochNotIncreasing(epoch, last);
+        RootRecord storage record = _roots[root];
+        // A revoked root (empty window, nothing claimed under it) may come back; any other may not.
+        if (record.epoch != 0 && record.supersededAt != 0) revert RevenueVaultRootAlreadyPublished(root, record.epoch);
+        bytes32 latest = _latestRoot;
+        RootRecord storage latestRecord = _roots[latest];
+        if (latest != bytes32(0) && block.timestamp < latestRecord.activatesAt) {
+            revert RevenueVaultRootPending(latestRecord.epoch, latestRecord.activatesAt);
+        }
+        // From here on `latest` (if any) is the active root and `_previousRoot` is spent.
+        uint256 activeTotal = _latestTotal;
+        if (total < activeTotal) revert RevenueVaultTotalDecreased(total, activeTotal);
+        if (total > MAX_TOTAL) revert RevenueVaultTotalTooLarge(total, MAX_TOTAL);
+        uint256 claimedBefore = _claimedBefore + _roots[_previousRoot].claimed;
+        uint256 available = _token.balanceOf(address(this)) + claimedBefore + latestRecord.claimed;
+        if (total > available) revert RevenueVaultInsufficientFunds(total, available, total - available);
+
+        uint64 epoch64 = SafeCast.toUint64(epoch);
+        uint40 activatesAt = SafeCast.toUint40(block.timestamp + _activationDelay);
+        _claimedBefore = claimedBefore;
+        if (latest != bytes32(0)) latestRecord.supersededAt = activatesAt;
+        _previousRoot = latest;
+        _previousTotal = activeTotal;
+        _latestRoot = root;
+        _latestTotal = total;
+        _lastEpoch = epoch64;
+        _roots[root] = RootRecord({
+            activatesAt: activatesAt,
+            supersededAt: _NEVER,
+            epoch: epoch64,
+            paused: false,
+            claimed: 0
+        });
+        emit RootPublished(epoch, root, total, activatesAt);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function revokeRoot(uint256 epoch) external {
+        _checkGuardianOrAdmin();
+        bytes32 latest = _latestRoot;
+        RootRecord storage record = _roots[latest];
+        if (latest == bytes32(0) || record.epoch != epoch) {
+            if (epoch != 0 && epoch == _roots[_previousRoot].epoch) revert RevenueVaultRootAlreadyActive(epoch);
+            revert RevenueVaultNoPendingRoot(epoch);
+        }
+        if (block.timestamp >= record.activatesAt) revert RevenueVaultRootAlreadyActive(epoch);
+
+        bytes32 previous = _previousRoot;
+        // An empty window (supersededAt 0 marks a revoked root) makes it unclaimable.
+        record.activatesAt = _NEVER;
+        record.supersededAt = 0;
+        if (previous != bytes32(0)) _roots[previous].supersededAt = _NEVER;
+        _latestRoot = previous;
+        _latestTotal = _previousTotal;
+        _previousRoot = bytes32(0); // the one before was spent when `latest` was published
+        _previousTotal = 0;
+        emit RootRevoked(epoch, msg.sender);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Claims
+
+    /// @inheritdoc IRevenueVault
+    function claim(address account, uint256 cumulativeAmount, bytes32[] calldata proof) external {
+        _claimOne(account, cumulativeAmount, proof);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function claimMany(
+        address[] calldata accounts,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[][] calldata proofs
+    ) external {
+        uint256 n = accounts.length;
+        if (cumulativeAmounts.length != n || proofs.length != n) {
+            revert RevenueVaultLengthMismatch(n, cumulativeAmounts.length, proofs.length);
+        }
+        for (uint256 i = 0; i < n; ) {
+            _claimOne(accounts[i], cumulativeAmounts[i], proofs[i]);
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /**
+     * @dev Verifies and pays one claim. The proof rebuilds a root; that root's record must be in
+     * force now (activated, not superseded, not paused). Only the active root's record is, so a proof
+     * for any other root, or no root at all, is refused like a wrong proof.
+     */
+    function _claimOne(address account, uint256 cumulativeAmount, bytes32[] calldata proof) private {
+        bytes32 root = _processProof(proof, _leaf(account, cumulativeAmount));
+        uint256 slot;
+        uint256 record;
+        assembly ("memory-safe") {
+            mstore(0x00, root)
+            mstore(0x20, _roots.slot)
+            slot := keccak256(0x00, 0x40)
+            record := sload(slot)
+        }
+        // In force: activatesAt <= now < supersededAt, not paused (an unknown root has an empty window).
+        if (
+            uint40(record) > block.timestamp ||
+            uint40(record >> _SUPERSEDED_AT_SHIFT) <= block.timestamp ||
+            uint8(record >> _PAUSED_SHIFT) != 0
+        ) _refuseClaim(account, cumulativeAmount);
+
+        uint256 previous = _claimed[account];
+        if (cumulativeAmount <= previous) revert RevenueVaultNothingToClaim(account, cumulativeAmount, previous);
+        uint256 amount;
+        unchecked {
+            amount = cumulativeAmount - previous;
+        }
+        uint256 claimedUnder = record >> _CLAIMED_SHIFT;
+        if (amount > type(uint104).max - claimedUnder) revert RevenueVaultClaimsOverflow(root);
+        unchecked {
+            claimedUnder += amount;
+        }
+        _claimed[account] = cumulativeAmount;
+        assembly ("memory-safe") {
+            sstore(slot, or(and(record, sub(shl(_CLAIMED_SHIFT, 1), 1)), shl(_CLAIMED_SHIFT, claimedUnder)))
+        }
+        _token.safeTransfer(account, amount);
+        emit Claimed(account, amount, cumulativeAmount, uint64(record >> _EPOCH_SHIFT));
+    }
+
+    /// @dev Reverts with why a claim's root is not in force: paused, no active root, or a wrong proof.
+    function _refuseClaim(address account, uint256 cumulativeAmount) private view {
+        _requireNotPaused();
+        (bytes32 root, uint256 epoch, ) = _activeRoot();
+        if (root == bytes32(0)) revert RevenueVaultNoActiveRoot();
+        revert RevenueVaultInvalidProof(account, cumulativeAmount, epoch);
+    }
+
+    /// @dev The StandardMerkleTree leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`.
+    function _leaf(address account, uint256 amount) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, amount)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+
+    /// @dev {MerkleProof-processProofCalldata} (sorted pairs) without its per-level bounds checks.
+    function _processProof(bytes32[] calldata proof, bytes32 leaf) private pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            if proof.length {
+                let p := proof.offset
+                let end := add(p, shl(5, proof.length))
+                for {} 1 {} {
+                    let sibling := calldataload(p)
+                    let first := shl(5, gt(node, sibling)) // the smaller of the two is hashed first
+                    mstore(first, node)
+                    mstore(xor(first, 0x20), sibling)
+                    node := keccak256(0x00, 0x40)
+                    p := add(p, 0x20)
+                    if iszero(lt(p, end)) {
+                        break
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Administration
+
+    /// @inheritdoc IRevenueVault
+    function setActivationDelay(uint256 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setActivationDelay(newDelay);
+    }
+
+    function _setActivationDelay(uint256 newDelay) private {
+        if (newDelay > MAX_ACTIVATION_DELAY) revert RevenueVaultActivationDelayTooLong(newDelay, MAX_ACTIVATION_DELAY);
+        uint256 oldDelay = _activationDelay;
+        _activationDelay = uint48(newDelay);
+        emit ActivationDelaySet(oldDelay, newDelay);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function pause() external {
+        _checkGuardianOrAdmin();
+        _pause();
+        _setRootsPaused(true);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+        _setRootsPaused(false);
+    }
+
+    /// @dev Copies the pause flag into the records of the roots that can be claimed against now or
+    /// later (nothing can be published while paused, so no other root appears before unpausing).
+    function _setRootsPaused(bool paused_) private {
+        bytes32 latest = _latestRoot;
+        bytes32 previous = _previousRoot;
+        if (latest != bytes32(0)) _roots[latest].paused = paused_;
+        if (previous != bytes32(0)) _roots[previous].paused = paused_;
+    }
+
+    /// @dev Reverts with {AccessControlUnauthorizedAccount} (naming GUARDIAN_ROLE) unless the caller
+    /// is a guardian or an admin.
+    function _checkGuardianOrAdmin() private view {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+
+    /// @inheritdoc IRevenueVault
+    function token() external view returns (IERC20) {
+        return _token;
+    }
+
+    /// @inheritdoc IRevenueVault
+    function activeRoot() external view returns (bytes32 root, uint256 epoch, uint256 total) {
+        return _activeRoot();
+    }
+
+    /// @inheritdoc IRevenueVault
+    function pendingRoot() external view returns (bytes32 root, uint256 epoch, uint256 total, uint256 activatesAt) {
+        bytes32 latest = _latestRoot;
+        RootRecord storage record = _roots[latest];
+        if (latest == bytes32(0) || record.activatesAt <= block.timestamp) return (bytes32(0), 0, 0, 0);
+        return (latest, record.epoch, _latestTotal, record.activatesAt);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function lastEpoch() external view returns (uint256) {
+        return _lastEpoch;
+    }
+
+    /// @inheritdoc IRevenueVault
+    function activationDelay() external view returns (uint256) {
+        return _activationDelay;
+    }
+
+    /// @inheritdoc IRevenueVault
+    function claimed(address account) external view returns (uint256) {
+        return _claimed[account];
+    }
+
+    /// @inheritdoc IRevenueVault
+    function totalClaimed() external view returns (uint256) {
+        return _claimedBefore + _roots[_previousRoot].claimed + _roots[_latestRoot].claimed;
+    }
+
+    /// @inheritdoc IRevenueVault
+    function totalCommitted() external view returns (uint256 total) {
+        (, , total) = _activeRoot();
+    }
+
+    /// @dev The latest root if its activation time has passed, else the one before it (zeros if none).
+    function _activeRoot() private view returns (bytes32 root, uint256 epoch, uint256 total) {
+        bytes32 latest = _latestRoot;
+        if (latest != bytes32(0) && _roots[latest].activatesAt <= block.timestamp) {
+            return (latest, _roots[latest].epoch, _latestTotal);
+        }
+        bytes32 previous = _previousRoot;
+        if (previous == bytes32(0)) return (bytes32(0), 0, 0);
+        return (previous, _roots[previous].epoch, _previousTotal);
+    }
+}
