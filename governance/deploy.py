@@ -2,7 +2,10 @@
 
 Order: timelock (deployer as temporary admin) -> one vesting wallet per vesting beneficiary ->
 token (mints the genesis allocation) -> governor -> clock check -> roles (governor proposes and
-cancels, anyone executes, the deployer renounces admin). The record is saved after every step:
+cancels, anyone executes, the deployer renounces admin) -> the economy contracts (revenue vault,
+asset registry with its Receipts, license manager, payout batcher, staking), whose operational
+roles go to the Foundation's operator and whose admin role goes to the timelock (the DAO), the
+deployer renouncing its own. The record is saved after every step:
 a second run on a complete deployment changes nothing, and a run cut short resumes where it stopped.
 """
 
@@ -21,6 +24,7 @@ from sahara_dao.token.allocation import TIMELOCK, Genesis
 TIMESTAMP_CLOCK = "mode=timestamp"
 ZERO_ADDRESS = "0x" + "00" * 20
 ROLE_STEPS = ("grant proposer", "grant canceller", "grant executor", "renounce admin")
+ECONOMY = ("vault", "registry", "licenses", "payouts", "staking")
 
 Progress = Callable[[str, str], None]
 
@@ -153,6 +157,7 @@ def deploy_dao(
     )
     check_clock_modes(token, governor)
     _wire_roles(run, timelock, governor, sender)
+    _deploy_economy(run, params, token, timelock, sender)
     record.status = COMPLETE
     store.save(record)
     return record
@@ -170,6 +175,37 @@ def _wire_roles(run: _Deployer, timelock, governor, sender) -> None:
     admin = timelock.DEFAULT_ADMIN_ROLE()
     run.step("renounce admin", timelock.hasRole(admin, sender.address),
              lambda: timelock.renounceRole(admin, sender.address, sender=sender))  # fmt: skip
+
+
+def _deploy_economy(run: _Deployer, params: GovernanceParams, token, timelock, sender) -> None:
+    """The AI-asset economy: operational roles to the operator, admin to the timelock."""
+    economy = params.economy
+    vault = run.contract(
+        "vault", "RevenueVault", token.address, sender.address, economy.operator,
+        params.guardian or ZERO_ADDRESS, economy.claim_activation_delay,
+    )  # fmt: skip
+    registry = run.contract("registry", "AssetRegistry", timelock.address, economy.max_lineage_share_bps)
+    licenses = run.contract(
+        "licenses", "LicenseManager", registry.address, token.address, vault.address, sender.address
+    )
+    payouts = run.contract("payouts", "PayoutBatcher", token.address, sender.address)
+    run.contract("staking", "SaharaStaking", token.address, timelock.address, economy.unstake_cooldown)
+    _hand_over(run, "vault", vault, [], timelock, sender)
+    _hand_over(run, "licenses", licenses, [("METER_ROLE", economy.operator)], timelock, sender)
+    _hand_over(run, "payouts", payouts, [("PAYER_ROLE", economy.operator)], timelock, sender)
+
+
+def _hand_over(run: _Deployer, name: str, contract, grants: list[tuple[str, str]], timelock, sender) -> None:
+    """Grant ``contract``'s operational roles, make the timelock its admin, renounce the deployer's."""
+    for role_name, account in grants:
+        role = getattr(contract, role_name)()
+        run.step(f"{name}: grant {role_name} to {account}", not contract.hasRole(role, account),
+                 lambda role=role, account=account: contract.grantRole(role, account, sender=sender))  # fmt: skip
+    admin = contract.DEFAULT_ADMIN_ROLE()
+    run.step(f"{name}: admin to timelock", not contract.hasRole(admin, timelock.address),
+             lambda: contract.grantRole(admin, timelock.address, sender=sender))  # fmt: skip
+    run.step(f"{name}: renounce admin", contract.hasRole(admin, sender.address),
+             lambda: contract.renounceRole(admin, sender.address, sender=sender))  # fmt: skip
 
 
 def _existing_record(store, chain_id, digest, local, progress) -> Deployment | None:
@@ -206,6 +242,7 @@ def _verify(record: Deployment) -> None:
         "timelock": (governor.timelock(), timelock.address),
         "proposer role": (timelock.hasRole(timelock.PROPOSER_ROLE(), governor.address), True),
         "admin renounced": (timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), record.deployer), False),
+        "economy deployed": (all(name in record.contracts for name in ECONOMY), True),
     }
     wrong = [f"{name}: {got} (expected {want})" for name, (got, want) in expected.items() if got != want]
     if wrong:

@@ -17,6 +17,17 @@ UINT48_MAX = 2**48 - 1
 
 
 @dataclass(frozen=True)
+class EconomyParams:
+    """Parameters of the AI-asset economy contracts, also governed by the DAO."""
+
+    operator: str  # the Foundation's operations account: settles roots, meters API calls, pays labelers
+    protocol_fee_bps: int  # share of revenue that goes to the treasury
+    max_lineage_share_bps: int  # cap on the sum of an asset's upstream royalty shares
+    claim_activation_delay: int  # seconds before a published root pays out (revocable meanwhile)
+    unstake_cooldown: int  # seconds between an unstake request and the withdrawal
+
+
+@dataclass(frozen=True)
 class GovernanceParams:
     voting_delay: int  # seconds
     voting_period: int  # seconds
@@ -25,6 +36,7 @@ class GovernanceParams:
     late_quorum_extension: int  # seconds
     timelock_delay: int  # seconds
     guardian: str | None
+    economy: EconomyParams
 
     @property
     def quorum_votes(self) -> int:
@@ -60,13 +72,11 @@ def _parse_params(data: dict) -> GovernanceParams:
                 "late_quorum_extension", "timelock_delay"]  # fmt: skip
     if missing := [key for key in required if key not in data]:
         raise ParamsError(f"governance parameters miss {', '.join(missing)}: see governance/params.yaml")
-    if unknown := set(data) - set(required) - {"guardian"}:
+    if unknown := set(data) - set(required) - {"guardian", "economy"}:
         raise ParamsError(f"unknown governance parameters {sorted(unknown)}: see governance/params.yaml")
     guardian = data.get("guardian")
     if guardian is not None:
-        if not is_address(str(guardian)) or int(str(guardian), 16) == 0:
-            raise ParamsError(f"guardian {guardian!r} is not a valid address; leave it out for no guardian")
-        guardian = to_checksum_address(str(guardian))
+        guardian = _address(guardian, "guardian", "leave it out for no guardian")
     quorum = data["quorum_percent"]
     if not isinstance(quorum, int) or isinstance(quorum, bool) or not 1 <= quorum <= 100:
         raise ParamsError(f"quorum_percent must be an integer from 1 to 100, not {quorum!r}")
@@ -78,6 +88,7 @@ def _parse_params(data: dict) -> GovernanceParams:
         late_quorum_extension=to_seconds(data["late_quorum_extension"], "late_quorum_extension"),
         timelock_delay=to_seconds(data["timelock_delay"], "timelock_delay"),
         guardian=guardian,
+        economy=_parse_economy(data.get("economy")),
     )
     if not 0 < params.voting_period <= UINT32_MAX:
         raise ParamsError(f"voting_period must be between 1 s and {UINT32_MAX} s, not {params.voting_period}")
@@ -89,6 +100,35 @@ def _parse_params(data: dict) -> GovernanceParams:
             f"({params.voting_period} s): a late vote would more than double the vote; shorten it"
         )
     return params
+
+
+def _address(value: object, name: str, hint: str) -> str:
+    if not is_address(str(value)) or int(str(value), 16) == 0:
+        raise ParamsError(f"{name} {value!r} is not a valid address; {hint}")
+    return to_checksum_address(str(value))
+
+
+def _bps(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
+        raise ParamsError(f"economy.{name} must be basis points from 0 to 10000, not {value!r}")
+    return value
+
+
+def _parse_economy(data: object) -> EconomyParams:
+    keys = ["operator", "protocol_fee_bps", "max_lineage_share_bps", "claim_activation_delay", "unstake_cooldown"]
+    if not isinstance(data, dict):
+        raise ParamsError(f"governance parameters need an economy section with {', '.join(keys)}")
+    if missing := [key for key in keys if key not in data]:
+        raise ParamsError(f"economy parameters miss {', '.join(missing)}: see governance/params.yaml")
+    if unknown := set(data) - set(keys):
+        raise ParamsError(f"unknown economy parameters {sorted(unknown)}: see governance/params.yaml")
+    return EconomyParams(
+        operator=_address(data["operator"], "economy.operator", "it settles, meters and pays labelers"),
+        protocol_fee_bps=_bps(data["protocol_fee_bps"], "protocol_fee_bps"),
+        max_lineage_share_bps=_bps(data["max_lineage_share_bps"], "max_lineage_share_bps"),
+        claim_activation_delay=to_seconds(data["claim_activation_delay"], "economy.claim_activation_delay"),
+        unstake_cooldown=to_seconds(data["unstake_cooldown"], "economy.unstake_cooldown"),
+    )
 
 
 def load_params(path: Path) -> GovernanceParams:

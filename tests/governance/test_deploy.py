@@ -1,15 +1,15 @@
 """`deploy_dao` on Ape's in-process chain: complete, idempotent, resumable, and refusing bad setups."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from eth_utils import to_checksum_address
 
 from sahara_dao.core.deployments import COMPLETE, PARTIAL
 from sahara_dao.core.errors import AccountError
-from sahara_dao.governance.deploy import ROLE_STEPS, check_clock_modes, config_digest, deploy_dao
+from sahara_dao.governance.deploy import ECONOMY, ROLE_STEPS, check_clock_modes, config_digest, deploy_dao
 from sahara_dao.governance.errors import DeploymentError, ParamsError
-from sahara_dao.governance.params import parse_params
 from sahara_dao.token.allocation import TOTAL_SUPPLY
 
 NETWORK = "ethereum:local:test"
@@ -34,7 +34,8 @@ def test_deploys_the_set_and_mints_the_genesis(deploy, project, genesis, params,
     """Token, timelock, governor and one vesting wallet per beneficiary; the supply minted as configured."""
     record = deploy()
     assert record.status == COMPLETE and record.chain_id == chain.chain_id
-    assert record.steps == list(ROLE_STEPS)
+    assert record.steps[: len(ROLE_STEPS)] == list(ROLE_STEPS)
+    assert set(ECONOMY) <= set(record.contracts)
     token = project.SaharaToken.at(record.address("token"))
     assert token.totalSupply() == TOTAL_SUPPLY
     assert token.balanceOf(record.address("timelock")) == genesis.treasury
@@ -115,7 +116,7 @@ def test_a_resume_after_the_roles_were_granted_skips_them(deploy, store, chain, 
     seen = {}
     record = deploy(progress=lambda step, detail: seen.setdefault(step, detail))
     assert seen["grant proposer"] == "already in place"
-    assert record.steps == list(ROLE_STEPS)
+    assert record.steps[: len(ROLE_STEPS)] == list(ROLE_STEPS)
 
 
 def test_an_account_without_funds_is_refused_before_anything_is_sent(deploy, accounts, store, chain):
@@ -129,8 +130,7 @@ def test_an_account_without_funds_is_refused_before_anything_is_sent(deploy, acc
 def test_other_inputs_for_an_existing_deployment_are_refused(deploy, genesis, params):
     """A record made from other files is never resumed with these."""
     deploy()
-    other = parse_params({"voting_delay": "2d", "voting_period": "7d", "proposal_threshold": 1,
-                          "quorum_percent": 4, "late_quorum_extension": "1d", "timelock_delay": "2d"})  # fmt: skip
+    other = replace(params, voting_delay=2 * 86400)
     assert config_digest(genesis, other) != config_digest(genesis, params)
     with pytest.raises(DeploymentError, match="other genesis or governance files"):
         deploy(params=other)
@@ -174,10 +174,32 @@ def test_token_and_governor_with_different_clocks_are_refused(deploy, project, d
     assert check_clock_modes(token, project.SaharaGovernor.at(record.address("governor"))) == "mode=timestamp"
 
 
-def test_parameters_that_freeze_governance_are_refused_before_deploying(deploy, genesis, store, chain):
+def test_parameters_that_freeze_governance_are_refused_before_deploying(deploy, params, store, chain):
     """A quorum above the votes that can exist stops the deployment before any transaction."""
-    frozen = parse_params({"voting_delay": "1d", "voting_period": "7d", "proposal_threshold": 1,
-                           "quorum_percent": 90, "late_quorum_extension": "1d", "timelock_delay": "2d"})  # fmt: skip
+    frozen = replace(params, quorum_percent=90)
     with pytest.raises(ParamsError, match="lower quorum_percent"):
         deploy(params=frozen)
     assert store.load(chain.chain_id) is None
+
+
+def test_economy_roles_go_to_the_operator_and_admin_to_the_timelock(deploy, project, params, deployer):
+    """Vault, licenses and payouts: operator roles granted, the DAO admin, the deployer left with nothing."""
+    record = deploy()
+    timelock, operator = record.address("timelock"), params.economy.operator
+    vault = project.RevenueVault.at(record.address("vault"))
+    licenses = project.LicenseManager.at(record.address("licenses"))
+    payouts = project.PayoutBatcher.at(record.address("payouts"))
+    registry = project.AssetRegistry.at(record.address("registry"))
+    staking = project.SaharaStaking.at(record.address("staking"))
+    assert vault.hasRole(vault.SETTLER_ROLE(), operator)
+    assert vault.hasRole(vault.GUARDIAN_ROLE(), params.guardian)
+    assert vault.activationDelay() == params.economy.claim_activation_delay
+    assert licenses.hasRole(licenses.METER_ROLE(), operator)
+    assert licenses.revenueVault() == vault.address
+    assert payouts.hasRole(payouts.PAYER_ROLE(), operator)
+    assert registry.maxLineageShareBps() == params.economy.max_lineage_share_bps
+    assert staking.cooldown() == params.economy.unstake_cooldown
+    for contract in (vault, registry, licenses, payouts, staking):
+        admin = contract.DEFAULT_ADMIN_ROLE()
+        assert contract.hasRole(admin, timelock), contract
+        assert not contract.hasRole(admin, deployer), contract

@@ -80,3 +80,34 @@ def test_no_guardian_is_allowed(data):
 def test_a_missing_file_points_at_the_option(tmp_path):
     with pytest.raises(ParamsError, match="--params"):
         load_params(tmp_path / "absent.yaml")
+
+
+def test_economy_parameters(params):
+    """The economy section: operator, fee and lineage cap in bps, delays in seconds."""
+    economy = params.economy
+    assert economy.operator == "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
+    assert (economy.protocol_fee_bps, economy.max_lineage_share_bps) == (500, 5000)
+    assert (economy.claim_activation_delay, economy.unstake_cooldown) == (86400, 14 * 86400)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"protocol_fee_bps": 10_001}, "protocol_fee_bps must be basis points"),
+        ({"operator": "0x0"}, "economy.operator"),
+        ({"unstake_cooldown": "two weeks"}, "economy.unstake_cooldown"),
+        ({"surprise": 1}, "unknown economy parameters"),
+    ],
+)
+def test_invalid_economy_parameters_are_refused(data, change, message):
+    """Out-of-range, malformed and unknown economy parameters name the parameter."""
+    data["economy"] = data["economy"] | change
+    with pytest.raises(ParamsError, match=message):
+        parse_params(data)
+
+
+def test_a_missing_economy_section_is_refused(data):
+    """Without the economy section the error lists what it needs."""
+    del data["economy"]
+    with pytest.raises(ParamsError, match="economy section with operator"):
+        parse_params(data)
