@@ -1,6 +1,9 @@
-"""The main job on the embedded default: two local anvil chains (ethereum and bsc), the DAO deployed
-on both (and deployed again to show it is idempotent), then one proposal taken from proposal to an
-executed treasury transfer on ethereum, with a summary. Run it with `make demo`.
+"""The main job on the embedded default: two local anvil chains (ethereum and bsc), the DAO and the
+economy contracts deployed on both (and deployed again to show it is idempotent), one proposal
+taken from proposal to an executed treasury transfer on ethereum, then the AI-asset economy on
+ethereum: a dataset, a model trained on it and an agent using the model are registered, licenses of
+each kind are sold, API calls are metered, the revenue is split through the lineage, a root is
+published to the revenue vault and the contributors claim. Run it with `make demo`.
 
 This file only wires library calls together; the logic lives in sahara_dao.
 """
@@ -20,6 +23,10 @@ from sahara_dao.governance import lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.params import load_params
 from sahara_dao.token.allocation import load_genesis
+from sahara_dao.token.claims import add_balances, claims_tree, read_balances, write_epoch_file
+from sahara_dao.token.permit import sign_permit
+from sahara_dao.token.registry import asset_shares
+from sahara_dao.token.royalties import split_revenue
 
 GRANT = 1_000_000 * UNIT
 
@@ -114,7 +121,105 @@ def run_proposal(record, params) -> None:
         raise SaharaError("the treasury transfer did not move exactly the granted amount")
 
 
+DATASET, MODEL, AGENT = 0, 1, 2  # IAssetRegistry.AssetKind
+TRAINED_ON, USES = 0, 2  # IAssetRegistry.LineageKind
+CREATOR, CURATOR, LABELER, TRAINER = 0, 1, 2, 3  # IAssetRegistry.ContributorRole
+DURATION, PERPETUAL, API = 0, 1, 2  # ILicenseManager.LicenseKind
+
+
+def _event(receipt, event, field):
+    return getattr(receipt.events.filter(event)[0], field)
+
+
+def run_economy(record, params, settings) -> None:
+    from ape import chain
+    from eth_utils import keccak
+
+    contracts = project()
+    token = contracts.SaharaToken.at(record.address("token"))
+    registry = contracts.AssetRegistry.at(record.address("registry"))
+    licenses = contracts.LicenseManager.at(record.address("licenses"))
+    vault = contracts.RevenueVault.at(record.address("vault"))
+    operator = load_account("dev:9", local=True)
+    ana, bo, cy, buyer, grantee = (load_account(f"dev:{i}", local=True) for i in (4, 5, 6, 3, 8))
+    names = {ana.address: "ana (dataset creator)", bo.address: "bo (labeler, model trainer)",
+             cy.address: "cy (curator, agent creator)", record.address("timelock"): "treasury (timelock)"}  # fmt: skip
+
+    def register(owner, kind, label, contributors, lineage=()):
+        receipt = registry.register(kind, keccak(text=label), f"ipfs://sahara-demo/{label}", contributors,
+                                    list(lineage), sender=owner)  # fmt: skip
+        return _event(receipt, registry.AssetRegistered, "assetId")
+
+    dataset = register(ana, DATASET, "street-signs-dataset",
+                       [(ana.address, 4000, CREATOR), (bo.address, 3500, LABELER), (cy.address, 2500, CURATOR)])  # fmt: skip
+    model = register(bo, MODEL, "sign-classifier", [(bo.address, 10_000, TRAINER)], [(dataset, TRAINED_ON, 2000)])
+    agent = register(cy, AGENT, "road-assistant", [(cy.address, 10_000, CREATOR)], [(model, USES, 1000)])
+    say(f"  registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream),")
+    say(f"             agent {agent} using the model (10% upstream); receipts are soulbound ERC-721s")
+
+    def offer(owner, asset, kind, duration, quota, price):
+        receipt = licenses.publishOffer(asset, kind, duration, quota, price * UNIT, False, sender=owner)
+        return _event(receipt, licenses.OfferPublished, "offerId")
+
+    perpetual = offer(ana, dataset, PERPETUAL, 0, 0, 1_000)
+    monthly = offer(bo, model, DURATION, 30 * 86400, 0, 500)
+    api = offer(cy, agent, API, 0, 1_000, 100)
+    deadline = chain.pending_timestamp + 3600
+    v, r, s = sign_permit(token, buyer, licenses.address, 1_000 * UNIT, deadline, chain.chain_id)
+    sold = [licenses.buyWithPermit(perpetual, deadline, v, r, s, sender=buyer)]
+    for offer_id, price in ((monthly, 500), (api, 100)):
+        token.approve(licenses.address, price * UNIT, sender=grantee)
+        sold.append(licenses.buy(offer_id, sender=grantee))
+    revenue: dict[int, int] = {}
+    for receipt in sold:
+        purchase = receipt.events.filter(licenses.LicensePurchased)[0]
+        revenue[purchase.assetId] = revenue.get(purchase.assetId, 0) + purchase.amount
+    api_license = _event(sold[2], licenses.LicensePurchased, "licenseId")
+    licenses.consume(api_license, 10, sender=operator)
+    used = licenses.license(api_license)
+    say("  licenses   perpetual dataset 1,000 SAHARA (one transaction with an ERC-2612 permit),")
+    say("             30-day model 500, agent API 1,000 calls 100; the fees went into the revenue vault")
+    say(f"  metered    10 agent calls by the operator: {used.used} of {used.quota} used; "
+        f"licensed: {licenses.isLicensed(agent, grantee.address)}")  # fmt: skip
+
+    split = split_revenue(revenue, asset_shares(registry, revenue), fee_bps=params.economy.protocol_fee_bps,
+                          treasury=record.address("timelock"))  # fmt: skip
+    epochs_dir = settings.data_dir / "epochs" / str(record.chain_id)
+    epoch = vault.lastEpoch() + 1
+    previous = epochs_dir / f"epoch-{epoch - 1}.json"
+    cumulative = add_balances(read_balances(previous) if previous.exists() else {}, split.payouts)
+    claims = claims_tree(cumulative)
+    path = write_epoch_file(epochs_dir / f"epoch-{epoch}.json", chain_id=record.chain_id, epoch=epoch,
+                            inputs={"revenue": {str(a): str(v) for a, v in revenue.items()},
+                                    "protocol_fee_bps": params.economy.protocol_fee_bps},
+                            claims=claims)  # fmt: skip
+    vault.publishRoot(epoch, claims.root, claims.total, sender=operator)
+    say(f"  settled    epoch {epoch}: {format_tokens(split.total)} SAHARA split (fee {format_tokens(split.protocol_fee)}, "
+        f"upstream {format_tokens(sum(split.upstream_flows.values()))}); root published, epoch file {path.name}")  # fmt: skip
+    chain.mine(deltatime=params.economy.claim_activation_delay + 1)
+    accounts, amounts, proofs = [], [], []
+    for account in claims.balances:
+        amount, proof = claims.proof(account)
+        accounts.append(account)
+        amounts.append(amount)
+        proofs.append(proof)
+    before = {account: token.balanceOf(account) for account in accounts}
+    vault.claimMany(accounts, amounts, proofs, sender=operator)
+    say(f"  claimed    after the {params.economy.claim_activation_delay // 3600} h activation delay, "
+        "one claimMany paid every leaf\n")
+    say(f"  {'account':34} {'earned this epoch':>18} {'claimed':>12} {'SAHARA now':>16}")
+    for account in accounts:
+        paid = token.balanceOf(account) - before[account]
+        say(f"  {names.get(account, account):34} {format_tokens(split.payouts.get(account, 0)):>18} "
+            f"{format_tokens(paid):>12} {format_tokens(token.balanceOf(account)):>16}")  # fmt: skip
+    if sum(token.balanceOf(a) - before[a] for a in accounts) != split.total:
+        raise SaharaError("the claims did not pay exactly the epoch's split")
+
+
 def main() -> int:
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # no "Confirmed 0x..." line per transaction
     settings = get_settings()
     genesis = load_genesis(settings.genesis_file)
     params = load_params(settings.governance_file)
@@ -122,7 +227,7 @@ def main() -> int:
     say("1. local chains")
     nodes = start_chains(settings)
     try:
-        say("\n2. deploy the DAO on every chain (token, vesting wallets, timelock, governor, roles)")
+        say("\n2. deploy on every chain: token, vesting wallets, timelock, governor, and the economy contracts")
         records = deploy_everywhere(settings, genesis, params)
         for ecosystem, record in records.items():
             say(f"  {ecosystem:9} token {record.address('token')}  governor {record.address('governor')}")
@@ -130,6 +235,8 @@ def main() -> int:
         say("\n3. a treasury grant on ethereum, from proposal to execution")
         with connect("ethereum:local:foundry"):
             run_proposal(records["ethereum"], params)
+            say("\n4. the AI-asset economy on ethereum: assets, licenses, metering, settlement, claims")
+            run_economy(records["ethereum"], params, settings)
         say(f"\ndone. Deployments are recorded in {settings.deployments_dir}")
         return 0
     except SaharaError as exc:

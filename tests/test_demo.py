@@ -30,4 +30,13 @@ def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
     assert "2,000,000,000    1,999,000,000" in text
     assert "0        1,000,000" in text
     assert {p.name for p in (tmp_path / "deployments").iterdir()} == {"31937.json", "31938.json"}
+    # the economy: three assets, three licenses, metering, a split of 1,600 SAHARA claimed in full
+    assert "registered dataset 1 (3 contributors), model 2" in text
+    assert "10 of 1000 used; licensed: True" in text
+    assert "epoch 1: 1,600 SAHARA split (fee 80, upstream 106.4)" in text
+    for line in ("ana (dataset creator)                          418.76       418.76",
+                 "treasury (timelock)                                80           80    1,999,000,080",
+                 "bo (labeler, model trainer)                   754.015      754.015"):  # fmt: skip
+        assert line in text
+    assert (tmp_path / "epochs" / "31937" / "epoch-1.json").exists()
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())

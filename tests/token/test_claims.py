@@ -1,0 +1,49 @@
+"""Cumulative claim trees and epoch files rebuild the same root."""
+
+import json
+
+import pytest
+
+from sahara_dao.token.claims import add_balances, claims_tree, read_balances, write_epoch_file
+from sahara_dao.token.errors import TokenError
+from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree
+
+ANA = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
+BO = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+CY = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"
+
+
+def test_proofs_verify_against_the_root_and_zero_balances_are_left_out():
+    """Every account with a balance gets a leaf whose proof verifies; zero balances get none."""
+    claims = claims_tree({ANA: 5, BO.lower(): 7, CY: 0})
+    assert claims.balances == {ANA: 5, BO: 7} and claims.total == 12
+    for account in (ANA, BO):
+        amount, proof = claims.proof(account)
+        assert StandardMerkleTree.verify_proof(claims.root, BALANCE_ENCODING, (account, amount), proof)
+    with pytest.raises(TokenError, match="has no leaf"):
+        claims.proof(CY)
+
+
+def test_cumulative_balances_only_grow():
+    """An epoch adds what each account earned to what it had."""
+    assert add_balances({ANA: 5}, {ANA.lower(): 2, BO: 3}) == {ANA: 7, BO: 3}
+
+
+def test_an_epoch_file_rebuilds_its_root_and_a_tampered_one_is_refused(tmp_path):
+    """The written balances rebuild the root; an edited balance is detected."""
+    claims = claims_tree({ANA: 10**18, BO: 3 * 10**17})
+    path = write_epoch_file(tmp_path / "epoch-1.json", chain_id=31337, epoch=1,
+                            inputs={"revenue": {"1": "1300000000000000000"}}, claims=claims)  # fmt: skip
+    document = json.loads(path.read_text())
+    assert document["root"] == claims.root and document["tree"]["format"] == "standard-v1"
+    assert read_balances(path) == claims.balances
+    document["balances"][ANA] = str(2 * 10**18)
+    path.write_text(json.dumps(document))
+    with pytest.raises(TokenError, match="do not rebuild the recorded root"):
+        read_balances(path)
+
+
+def test_an_empty_epoch_has_nothing_to_publish():
+    """No positive balance: an error instead of an empty tree."""
+    with pytest.raises(TokenError, match="nothing to publish"):
+        claims_tree({ANA: 0})
