@@ -6,10 +6,13 @@ Run from the repository root (Ape compiles first if needed):
     .venv/bin/python bench/gas_assets.py
 
 Everything runs on Ape's in-process test chain (py-evm, Prague rules): the script deploys the
-SAHARA token, the AssetRegistry (which deploys its Receipt contract) and the LicenseManager, then
-measures `receipt.gas_used` (the 21,000 base and the calldata included) of each operation over a
-few samples. No reference figures exist for these contracts; the table says what each row
-includes so that a change in the contracts shows up as a change in a row.
+SAHARA token, the AssetRegistry (which deploys its Receipt contract), a RevenueVault and the
+LicenseManager (granted the vault's REVENUE_SOURCE_ROLE, as in production), then measures
+`receipt.gas_used` (the 21,000 base and the calldata included) of each operation over a few
+samples. No reference figures exist for these contracts; the table says what each row includes so
+that a change in the contracts shows up as a change in a row. What recording a fee in the vault
+(`recordRevenue`) adds to a purchase is measured against a LicenseManager compiled in memory without
+that call, buying the same way.
 """
 
 from __future__ import annotations
@@ -95,21 +98,47 @@ def fmt(n: float) -> str:
     return f"{round(n):,}"
 
 
+RECORD_CALL = "        IRevenueVault(vault).recordRevenue(terms.assetId, terms.price);\n"
+
+
+def no_record_manager():
+    """LicenseManager without its call to the vault's recordRevenue, compiled in memory with the
+    project's solc and settings (see bench/gas_vault.py); None (with a note) if it cannot be built."""
+    from gas_vault import compile_variant, compiler_settings
+
+    source = (ROOT / "contracts" / "economy" / "LicenseManager.sol").read_text()
+    if RECORD_CALL not in source:
+        print("(no LicenseManager variant: the recordRevenue call is no longer where this script expects it)")
+        return None
+    source = source.replace(RECORD_CALL, "").replace(
+        "contract LicenseManager ", "contract LicenseManagerNoRecord "
+    )
+    version, settings = compiler_settings("LicenseManager")
+    # beside the real one, so that its relative imports resolve
+    container, error = compile_variant(
+        "LicenseManagerNoRecord", "contracts/economy/LicenseManagerNoRecord.sol", source, version, settings
+    )
+    if container is None:
+        print(f"(no LicenseManager variant: {error})")
+    return container
+
+
 def main() -> int:
     started = time.monotonic()
     with networks.ethereum.local.use_provider("test") as provider:
         acct = accounts.test_accounts
         deployer, owner, meter = acct[0], acct[1], acct[2]
         buyers = list(acct[3 : 3 + SAMPLES])
-        vault = fresh_address("revenue-vault")
 
         genesis = [(b.address, BUYER_BALANCE) for b in buyers]
         genesis.append((deployer.address, TOTAL_SUPPLY - sum(x for _, x in genesis)))
         token = deployer.deploy(project.SaharaToken, [a for a, _ in genesis], [x for _, x in genesis])
         registry = deployer.deploy(project.AssetRegistry, deployer, LINEAGE_CAP_BPS)
         receipts = project.Receipt.at(registry.receipts())
+        vault = deployer.deploy(project.RevenueVault, token, deployer, deployer, deployer, DAY)
         manager = deployer.deploy(project.LicenseManager, registry, token, vault, deployer)
         manager.grantRole(manager.METER_ROLE(), meter, sender=deployer)
+        vault.grantRole(vault.REVENUE_SOURCE_ROLE(), manager, sender=deployer)
         deploy_gas = {
             name: int(provider.get_receipt(c.txn_hash).gas_used)
             for name, c in (("AssetRegistry (+ Receipt)", registry), ("LicenseManager", manager))
@@ -187,8 +216,10 @@ def main() -> int:
             S.add("publishOffer", receipt)
             offers[name] = receipt.events.filter(manager.OfferPublished)[0].offerId
 
-        # The vault's first SAHARA (a zero-to-non-zero balance write) is not what a purchase costs later.
-        token.transfer(vault, 1, sender=deployer)
+        # The vault's first SAHARA and first revenue (zero-to-non-zero writes of its token balance and
+        # of totalDeposited) are not what a purchase costs later.
+        token.approve(vault, 1, sender=deployer)
+        vault.deposit(asset_id, 1, sender=deployer)
 
         def permit(buyer, value):
             deadline = chain.pending_timestamp + 3600
@@ -225,6 +256,22 @@ def main() -> int:
         for b in buyers:
             S.add("approve", token.approve(manager, PRICE, sender=b))
             S.add("buy", manager.buy(offers["duration"], sender=b))
+
+        # --- the same purchase from a LicenseManager without recordRevenue ----------------------
+        # Each buyer's third license of the asset, after approving the price, as in the "buy" row; its
+        # fees go to an address that holds SAHARA already, as the vault above does.
+        no_record = no_record_manager()
+        if no_record is not None:
+            sink = fresh_address("no-record-vault")
+            token.transfer(sink, 1, sender=deployer)
+            bare = deployer.deploy(no_record, registry, token, sink, deployer)
+            receipt = bare.publishOffer(asset_id, DURATION, 30 * DAY, 0, PRICE, False, sender=owner)
+            bare_offer = receipt.events.filter(bare.OfferPublished)[0].offerId
+            for b in buyers:
+                token.approve(bare, 3 * PRICE, sender=b)
+                bare.buy(bare_offer, sender=b)
+                bare.buy(bare_offer, sender=b)
+                S.add("no-record/buy", bare.buy(bare_offer, sender=b))  # allowance PRICE to 0, as above
 
         # --- API metering ------------------------------------------------------------------------
         api_buyer = buyers[0]
@@ -286,6 +333,7 @@ ROWS = [
     ("  second license of the same asset", "buyWithPermit/second", "index slot non-zero"),
     ("buy license (approve then buy): approve", "approve", ""),
     ("  buy", "buy", "buyer's third license of the asset"),
+    ("  same, LicenseManager without recordRevenue", "no-record/buy", "compiled in memory"),
     ("  approve + buy", None, "sum"),
     ("transferFrom (transferable API license)", "transferFrom", "moves the (asset, holder) index"),
     ("API metering", None, ""),
@@ -324,9 +372,17 @@ def report(deploy_gas: dict, sizes: dict, initcode: dict, held: int, seconds: fl
             total = statistics.mean(S.gas["approve"]) + statistics.mean(S.gas["buy"])
             print(row((label, fmt(total), "", "", "", "two transactions")))
             continue
-        gas = S.gas[op]
+        gas = S.gas.get(op)
+        if gas is None:  # a variant that could not be built
+            continue
         spread = f"{fmt(min(gas))}-{fmt(max(gas))}" if round(min(gas)) != round(max(gas)) else ""
         print(row((label, fmt(statistics.mean(gas)), spread, str(len(gas)), fmt(S.floor[op]), note)))
+    if "no-record/buy" in S.gas:
+        added = statistics.mean(S.gas["buy"]) - statistics.mean(S.gas["no-record/buy"])
+        print(
+            f"\nRecording the fee in the vault (recordRevenue: a call to the vault, its REVENUE_SOURCE_ROLE "
+            f"check, the totalDeposited write and RevenueDeposited) adds {fmt(added)} gas to a purchase."
+        )
     print(
         "\n7623 floor = 21,000 + 10 x calldata tokens (zero byte 1, other byte 4); for batch rows, divided by "
         f"the batch size. The buyer of the metered licenses held {held} licenses of the asset at the end."

@@ -6,7 +6,9 @@ pragma solidity ^0.8.28;
  * @notice Access rights to SAHARA AI assets, sold for SAHARA as ERC-721 licenses ("Sahara License",
  * "SLIC"). An asset's owner (per the asset registry) publishes offers; anyone buys one with
  * {buy} (after approving the price) or {buyWithPermit} (one transaction, ERC-2612); the fee goes
- * straight to the revenue vault and {LicensePurchased} records the sale for royalty settlement.
+ * straight to the revenue vault, is counted there with {IRevenueVault-recordRevenue} (this contract
+ * needs the vault's REVENUE_SOURCE_ROLE), and {LicensePurchased} records the sale for royalty
+ * settlement.
  * Metering services holding METER_ROLE consume API quotas.
  */
 interface ILicenseManager {
@@ -160,7 +162,8 @@ interface ILicenseManager {
 
     /**
      * @notice Buys a license from offer `offerId`, paying its price from the caller's SAHARA into the
-     * revenue vault. The caller must have approved this contract for the price.
+     * revenue vault, which records it as revenue of the offer's asset. The caller must have approved
+     * this contract for the price.
      * @return licenseId The license minted to the caller.
      */
     function buy(uint256 offerId) external returns (uint256 licenseId);
@@ -189,7 +192,8 @@ interface ILicenseManager {
     /// @notice {consume} for each pair of `licenseIds` and `calls`, all or nothing. Only METER_ROLE.
     function consumeMany(uint256[] calldata licenseIds, uint64[] calldata calls) external;
 
-    /// @notice Sends license fees to `vault` from now on. Only DEFAULT_ADMIN_ROLE (the DAO).
+    /// @notice Sends license fees to `vault` from now on. Only DEFAULT_ADMIN_ROLE (the DAO). `vault`
+    /// must be a RevenueVault that grants this contract REVENUE_SOURCE_ROLE, or purchases revert.
     function setRevenueVault(address vault) external;
 
     /**

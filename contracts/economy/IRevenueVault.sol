@@ -11,6 +11,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
  * activation delay, during which the guardian or the admin can revoke it. A claim pays an account the
  * difference between its cumulative amount in the active root and what it has already claimed.
  *
+ * Revenue is counted as it comes in through {deposit} and {recordRevenue} (`totalDeposited`), and no
+ * root may commit more than that. Tokens sent to the vault by a plain transfer are donations: they
+ * stay in the vault but are not counted, so they never make a root publishable.
+ *
  * At most one root is pending at a time, and it activates by time alone (no transaction). Epochs
  * strictly increase over every root ever published, revoked ones included. A root value is published
  * once (unless it was revoked): an epoch that changes no balance has nothing to publish.
@@ -25,6 +29,10 @@ interface IRevenueVault {
 
     /// @notice `account` was paid `amount`, bringing its claims to `cumulativeAmount`, under the root of `epoch`.
     event Claimed(address indexed account, uint256 amount, uint256 cumulativeAmount, uint256 epoch);
+
+    /// @notice `source` paid `amount` of revenue for `assetId` into the vault, bringing the revenue the
+    /// vault has received to `totalDeposited`.
+    event RevenueDeposited(address indexed source, uint256 indexed assetId, uint256 amount, uint256 totalDeposited);
 
     /// @notice Roots published from now on become active `newDelay` seconds after publication.
     event ActivationDelaySet(uint256 oldDelay, uint256 newDelay);
@@ -44,17 +52,15 @@ interface IRevenueVault {
     /// @dev `root` was published before, for `epoch`; only a revoked root can be published again.
     error RevenueVaultRootAlreadyPublished(bytes32 root, uint256 epoch);
 
-    /// @dev Totals are capped at 2^104 - 1 base units (the claims under a root are stored in 104 bits).
-    error RevenueVaultTotalTooLarge(uint256 total, uint256 maxTotal);
-
     /// @dev Epochs strictly increase across every root ever published, revoked ones included.
     error RevenueVaultEpochNotIncreasing(uint256 epoch, uint256 lastEpoch);
 
     /// @dev Balances are cumulative: a root's total cannot be below the active root's total.
     error RevenueVaultTotalDecreased(uint256 total, uint256 activeTotal);
 
-    /// @dev The vault cannot pay `total`: it holds `available` (its balance plus what was claimed).
-    error RevenueVaultInsufficientFunds(uint256 total, uint256 available, uint256 shortfall);
+    /// @dev `total` is above the revenue the vault has received, `deposited` ({totalDeposited}), by
+    /// `shortfall`. Donations (plain transfers) do not count.
+    error RevenueVaultInsufficientDeposits(uint256 total, uint256 deposited, uint256 shortfall);
 
     /// @dev A root is already pending; another can be published once it is active or revoked.
     error RevenueVaultRootPending(uint256 epoch, uint256 activatesAt);
@@ -77,10 +83,6 @@ interface IRevenueVault {
     /// @dev `account` has already claimed `claimed`, at least its `cumulativeAmount`.
     error RevenueVaultNothingToClaim(address account, uint256 cumulativeAmount, uint256 claimed);
 
-    /// @dev The claims under one root would pass 2^104 - 1: the tree's amounts add up to far more
-    /// than any total the vault accepts (see {RevenueVaultTotalTooLarge}).
-    error RevenueVaultClaimsOverflow(bytes32 root);
-
     /// @dev {claimMany} got arrays of different lengths.
     error RevenueVaultLengthMismatch(uint256 accounts, uint256 amounts, uint256 proofs);
 
@@ -89,13 +91,30 @@ interface IRevenueVault {
      * activation delay.
      * @dev Only SETTLER_ROLE, when not paused. Reverts if `epoch` is not above every epoch published
      * before, if `root` was ever published, if a root is still pending, if `total` is below the active
-     * root's total or above what the vault can pay (its balance plus everything claimed). Emits
-     * {RootPublished}.
+     * root's total or above {totalDeposited}. Emits {RootPublished}.
      * @param epoch The epoch the balances run to.
      * @param root The StandardMerkleTree root over `(address account, uint256 cumulativeAmount)` leaves.
      * @param total The sum of the tree's cumulative amounts.
      */
     function publishRoot(uint256 epoch, bytes32 root, uint256 total) external;
+
+    /**
+     * @notice Pays `amount` of revenue for `assetId` into the vault: pay-per-use fees, an operator's
+     * payment, a grant. Anyone may deposit; the vault pulls `amount` from the caller, who must have
+     * approved it.
+     * @dev Works while paused. `assetId` is a label for settlement; the vault does not check it.
+     * Emits {RevenueDeposited} with the caller as the source.
+     */
+    function deposit(uint256 assetId, uint256 amount) external;
+
+    /**
+     * @notice Counts `amount` of revenue for `assetId` that the caller has already transferred into the
+     * vault in this transaction (LicenseManager: the license fee).
+     * @dev Only REVENUE_SOURCE_ROLE, which the admin grants to trusted contracts only: the vault does
+     * not check that the tokens arrived. Works while paused. Emits {RevenueDeposited} with the caller
+     * as the source.
+     */
+    function recordRevenue(uint256 assetId, uint256 amount) external;
 
     /**
      * @notice Revokes the pending root of `epoch` before it becomes active; the active root stays.
@@ -153,8 +172,9 @@ interface IRevenueVault {
     /// @notice What `account` has claimed so far (its cumulative amount at its last claim).
     function claimed(address account) external view returns (uint256);
 
-    /// @notice What every claim so far has paid.
-    function totalClaimed() external view returns (uint256);
+    /// @notice The revenue the vault has received through {deposit} and {recordRevenue}: no root's
+    /// total may exceed it.
+    function totalDeposited() external view returns (uint256);
 
     /// @notice The total of the active root: what the vault has committed to pay, claimed or not.
     function totalCommitted() external view returns (uint256);

@@ -10,11 +10,14 @@ import {ERC721Burnable} from "@openzeppelin/contracts/token/ERC721/extensions/ER
 import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {IAssetRegistry} from "./IAssetRegistry.sol";
 import {ILicenseManager} from "./ILicenseManager.sol";
+import {IRevenueVault} from "./IRevenueVault.sol";
 
 /**
  * @title LicenseManager
  * @notice Sells access to SAHARA AI assets as ERC-721 licenses ("Sahara License", "SLIC"), paid in
- * SAHARA straight into the revenue vault. Holders may burn their licenses; non-transferable licenses
+ * SAHARA straight into the revenue vault, which then counts each fee with
+ * {IRevenueVault-recordRevenue}: the vault must grant this contract its REVENUE_SOURCE_ROLE, or
+ * purchases revert (free offers included). Holders may burn their licenses; non-transferable licenses
  * revert on transfer.
  *
  * {isLicensed} reads an index of the licenses each account holds for each asset, kept in
@@ -46,7 +49,8 @@ contract LicenseManager is ILicenseManager, ERC721Burnable, AccessControl {
     /**
      * @param registry_ The asset registry: its asset owners publish offers.
      * @param token The SAHARA token (ERC-20 with ERC-2612 permit).
-     * @param revenueVault_ Where license fees go; must not be the zero address.
+     * @param revenueVault_ The RevenueVault license fees go to; it must grant this contract
+     * REVENUE_SOURCE_ROLE before the first purchase.
      * @param admin Holder of DEFAULT_ADMIN_ROLE (the DAO timelock).
      */
     constructor(
@@ -242,6 +246,7 @@ contract LicenseManager is ILicenseManager, ERC721Burnable, AccessControl {
         _mint(msg.sender, licenseId);
 
         _token.safeTransferFrom(msg.sender, vault, terms.price);
+        IRevenueVault(vault).recordRevenue(terms.assetId, terms.price);
         emit LicensePurchased(licenseId, offerId, terms.assetId, msg.sender, terms.price, block.timestamp);
     }
 

@@ -18,17 +18,36 @@ import {IRevenueVault} from "./IRevenueVault.sol";
  * pending roots, pauses, and is the only one who unpauses. SETTLER_ROLE publishes roots.
  * GUARDIAN_ROLE (a fast multisig) revokes pending roots and pauses: stopping is cheap and safe,
  * resuming is a DAO decision, so a compromised guardian can at worst stop the vault until the DAO
- * replaces it.
+ * replaces it. REVENUE_SOURCE_ROLE (granted by the admin to the LicenseManager) records revenue its
+ * holder has paid into the vault (see below). Pausing stops roots and claims, not revenue: license
+ * sales go on while the vault is paused.
  *
- * Accounting: every root keeps, beside its epoch and validity window, what has been claimed under
- * it, so the vault knows exactly what it has paid (`totalClaimed`) and refuses a root whose total it
- * could not pay: `total <= balance + totalClaimed`. Each account is paid at most its leaf; that the
- * leaves add up to the published total is the settler's statement, which anyone can check from the
+ * Accounting: the vault counts the revenue it receives through its own entry points
+ * (`totalDeposited`) and refuses a root whose total exceeds it. Balances are cumulative and a claim
+ * never pays an account more than its leaf, so what has been claimed stays within the active total,
+ * and what is still owed, `total - claimed`, is at most `totalDeposited - claimed`, which the balance
+ * covers (it is every deposit less every payment, plus any donation). The check is exact without the
+ * vault counting what it has paid, so a claim writes no shared slot. That the leaves add up to the
+ * published total and never decrease is the settler's statement, which anyone can check from the
  * epoch file during the activation delay (and the guardian can revoke).
  *
+ * Revenue comes in two ways, both announced with {RevenueDeposited}: {deposit}, where the vault
+ * pulls the tokens from the caller, and {recordRevenue}, for REVENUE_SOURCE_ROLE contracts (the
+ * LicenseManager) that have moved the tokens into the vault themselves in the same transaction.
+ * Tokens sent by a plain transfer are donations outside the accounting: they stay in the vault and
+ * never make a root publishable.
+ *
+ * Trust in revenue sources: {recordRevenue} counts what its caller says it paid in, without looking
+ * at the balance. An exact check would need the vault's balance before the payment, or what the
+ * vault has paid out, which is the per-claim write this design removes; a balance-covers-the-amount
+ * check would cost every purchase a call and prove little. The role is therefore granted by the
+ * admin (the DAO) to audited contracts only, each of which transfers the amount into the vault just
+ * before recording it, as LicenseManager does. A source that recorded more than it paid would let
+ * the settler commit more than the vault holds, and the last claims would revert on the transfer.
+ *
  * Gas: a claim touches two storage slots, both of them keyed by the claim itself: the record of the
- * root its proof rebuilds (validity window, epoch, pause flag and claims under that root, one word)
- * and the account's claimed amount. It reads no global slot: the proof is processed first and the
+ * root its proof rebuilds (validity window, epoch and pause flag, one word, only read) and the
+ * account's claimed amount. It reads no global slot: the proof is processed first and the
  * rebuilt root looks up its own record, which only the active root has in force. Roots activate
  * by time alone: publishing sets the window end of the root before it to the new root's activation
  * time, and revoking sets it back.
@@ -42,11 +61,11 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
     /// @notice Revokes pending roots and pauses.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
+    /// @notice Records revenue it has transferred into the vault itself (the LicenseManager).
+    bytes32 public constant REVENUE_SOURCE_ROLE = keccak256("REVENUE_SOURCE_ROLE");
+
     /// @notice The longest activation delay the admin can set.
     uint256 public constant MAX_ACTIVATION_DELAY = 30 days;
-
-    /// @notice The largest total a root can be published with (the claims under a root fit in 104 bits).
-    uint256 public constant MAX_TOTAL = type(uint104).max;
 
     /// @dev Everything a claim needs of a root, in one slot. {_claimOne} reads it with the bit layout below.
     struct RootRecord {
@@ -54,13 +73,11 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         uint40 supersededAt; // bits 40-79: ... until then (type(uint40).max while it is the latest root)
         uint64 epoch; // bits 80-143 (0: no such root)
         bool paused; // bits 144-151: mirrors Pausable while this root can still be claimed against
-        uint104 claimed; // bits 152-255: paid under this root
     }
 
     uint256 private constant _SUPERSEDED_AT_SHIFT = 40;
     uint256 private constant _EPOCH_SHIFT = 80;
     uint256 private constant _PAUSED_SHIFT = 144;
-    uint256 private constant _CLAIMED_SHIFT = 152;
     uint40 private constant _NEVER = type(uint40).max;
 
     IERC20 private immutable _token;
@@ -72,7 +89,7 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
     bytes32 private _previousRoot; // the one before it: active until `_latestRoot` activates
     uint256 private _latestTotal;
     uint256 private _previousTotal;
-    uint256 private _claimedBefore; // claimed under roots older than `_previousRoot`
+    uint256 private _totalDeposited;
 
     mapping(bytes32 root => RootRecord) private _roots;
     mapping(address account => uint256) private _claimed;
@@ -103,7 +120,7 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         uint256 last = _lastEpoch;
         if (epoch <= last) revert RevenueVaultEpochNotIncreasing(epoch, last);
         RootRecord storage record = _roots[root];
-        // A revoked root (empty window, nothing claimed under it) may come back; any other may not.
+        // A revoked root (empty window, never claimable) may come back; any other may not.
         if (record.epoch != 0 && record.supersededAt != 0) revert RevenueVaultRootAlreadyPublished(root, record.epoch);
         bytes32 latest = _latestRoot;
         RootRecord storage latestRecord = _roots[latest];
@@ -113,14 +130,11 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         // From here on `latest` (if any) is the active root and `_previousRoot` is spent.
         uint256 activeTotal = _latestTotal;
         if (total < activeTotal) revert RevenueVaultTotalDecreased(total, activeTotal);
-        if (total > MAX_TOTAL) revert RevenueVaultTotalTooLarge(total, MAX_TOTAL);
-        uint256 claimedBefore = _claimedBefore + _roots[_previousRoot].claimed;
-        uint256 available = _token.balanceOf(address(this)) + claimedBefore + latestRecord.claimed;
-        if (total > available) revert RevenueVaultInsufficientFunds(total, available, total - available);
+        uint256 deposited = _totalDeposited;
+        if (total > deposited) revert RevenueVaultInsufficientDeposits(total, deposited, total - deposited);
 
         uint64 epoch64 = SafeCast.toUint64(epoch);
         uint40 activatesAt = SafeCast.toUint40(block.timestamp + _activationDelay);
-        _claimedBefore = claimedBefore;
         if (latest != bytes32(0)) latestRecord.supersededAt = activatesAt;
         _previousRoot = latest;
         _previousTotal = activeTotal;
@@ -131,8 +145,7 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
             activatesAt: activatesAt,
             supersededAt: _NEVER,
             epoch: epoch64,
-            paused: false,
-            claimed: 0
+            paused: false
         });
         emit RootPublished(epoch, root, total, activatesAt);
     }
@@ -158,6 +171,27 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         _previousRoot = bytes32(0); // the one before was spent when `latest` was published
         _previousTotal = 0;
         emit RootRevoked(epoch, msg.sender);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Revenue
+
+    /// @inheritdoc IRevenueVault
+    function deposit(uint256 assetId, uint256 amount) external {
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        _recordRevenue(assetId, amount);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function recordRevenue(uint256 assetId, uint256 amount) external onlyRole(REVENUE_SOURCE_ROLE) {
+        _recordRevenue(assetId, amount);
+    }
+
+    /// @dev Counts `amount` as revenue the vault holds for claims, on behalf of `assetId`.
+    function _recordRevenue(uint256 assetId, uint256 amount) private {
+        uint256 deposited = _totalDeposited + amount;
+        _totalDeposited = deposited;
+        emit RevenueDeposited(msg.sender, assetId, amount, deposited);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -193,13 +227,11 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
      */
     function _claimOne(address account, uint256 cumulativeAmount, bytes32[] calldata proof) private {
         bytes32 root = _processProof(proof, _leaf(account, cumulativeAmount));
-        uint256 slot;
         uint256 record;
         assembly ("memory-safe") {
             mstore(0x00, root)
             mstore(0x20, _roots.slot)
-            slot := keccak256(0x00, 0x40)
-            record := sload(slot)
+            record := sload(keccak256(0x00, 0x40))
         }
         // In force: activatesAt <= now < supersededAt, not paused (an unknown root has an empty window).
         if (
@@ -214,15 +246,7 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         unchecked {
             amount = cumulativeAmount - previous;
         }
-        uint256 claimedUnder = record >> _CLAIMED_SHIFT;
-        if (amount > type(uint104).max - claimedUnder) revert RevenueVaultClaimsOverflow(root);
-        unchecked {
-            claimedUnder += amount;
-        }
         _claimed[account] = cumulativeAmount;
-        assembly ("memory-safe") {
-            sstore(slot, or(and(record, sub(shl(_CLAIMED_SHIFT, 1), 1)), shl(_CLAIMED_SHIFT, claimedUnder)))
-        }
         _token.safeTransfer(account, amount);
         emit Claimed(account, amount, cumulativeAmount, uint64(record >> _EPOCH_SHIFT));
     }
@@ -349,8 +373,8 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
     }
 
     /// @inheritdoc IRevenueVault
-    function totalClaimed() external view returns (uint256) {
-        return _claimedBefore + _roots[_previousRoot].claimed + _roots[_latestRoot].claimed;
+    function totalDeposited() external view returns (uint256) {
+        return _totalDeposited;
     }
 
     /// @inheritdoc IRevenueVault

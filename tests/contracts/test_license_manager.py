@@ -1,5 +1,6 @@
 """LicenseManager: license offers by asset owners, purchases in SAHARA (approve or ERC-2612 permit) paid
-into the revenue vault, duration / perpetual / API licenses, the (asset, holder) index behind
+into the revenue vault and recorded there as revenue (a real RevenueVault that grants the manager
+REVENUE_SOURCE_ROLE), duration / perpetual / API licenses, the (asset, holder) index behind
 isLicensed, transfer rules, and API quota metering by METER_ROLE.
 
 Errors in the ABI that no call reaches, so no test triggers them:
@@ -10,7 +11,7 @@ Errors in the ABI that no call reaches, so no test triggers them:
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 DURATION, PERPETUAL, API = 0, 1, 2
 DATASET, MODEL = 0, 1
@@ -20,8 +21,6 @@ E = 10**18
 DAY = 24 * 60 * 60
 PRICE = 250 * E
 ZERO_ADDRESS = "0x" + "00" * 20
-VAULT = to_checksum_address(keccak(text="sahara/test/revenue-vault")[12:])
-OTHER_VAULT = to_checksum_address(keccak(text="sahara/test/other-vault")[12:])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -75,9 +74,30 @@ def registry(project, admin):
 
 
 @pytest.fixture(scope="module")
-def manager(project, token, registry, admin, meter):
-    manager = project.LicenseManager.deploy(registry, token, VAULT, admin, sender=admin)
+def deploy_vault(project, token, admin):
+    """``deploy_vault(source=None)`` -> a RevenueVault administered by ``admin`` (no settler or
+    guardian: these tests only pay in), granting ``source`` REVENUE_SOURCE_ROLE if given."""
+
+    def _deploy(source=None):
+        vault = project.RevenueVault.deploy(token, admin, ZERO_ADDRESS, ZERO_ADDRESS, DAY, sender=admin)
+        if source is not None:
+            vault.grantRole(vault.REVENUE_SOURCE_ROLE(), source, sender=admin)
+        return vault
+
+    return _deploy
+
+
+@pytest.fixture(scope="module")
+def vault(deploy_vault):
+    """The revenue vault license fees go to; the manager is granted REVENUE_SOURCE_ROLE below."""
+    return deploy_vault()
+
+
+@pytest.fixture(scope="module")
+def manager(project, token, registry, vault, admin, meter):
+    manager = project.LicenseManager.deploy(registry, token, vault, admin, sender=admin)
     manager.grantRole(manager.METER_ROLE(), meter, sender=admin)
+    vault.grantRole(vault.REVENUE_SOURCE_ROLE(), manager, sender=admin)
     return manager
 
 
@@ -186,18 +206,18 @@ def api_plan(publish):
 # --------------------------------------------------------------------------------------------------
 
 
-def test_deployment_wires_registry_token_vault_and_admin(chain, manager, registry, token, admin):
+def test_deployment_wires_registry_token_vault_and_admin(chain, manager, registry, token, vault, admin):
     """The manager names its registry, token and vault, grants the admin role and announces the vault."""
     assert manager.name() == "Sahara License"
     assert manager.symbol() == "SLIC"
     assert manager.registry() == registry.address
     assert manager.paymentToken() == token.address
-    assert manager.revenueVault() == VAULT
+    assert manager.revenueVault() == vault.address
     assert manager.hasRole(manager.DEFAULT_ADMIN_ROLE(), admin)
     assert manager.METER_ROLE() == keccak(text="METER_ROLE")
     assert (manager.offerCount(), manager.licenseCount()) == (0, 0)
     [event] = chain.get_receipt(manager.txn_hash).events.filter(manager.RevenueVaultSet)
-    assert (event.previousVault, event.newVault) == (ZERO_ADDRESS, VAULT)
+    assert (event.previousVault, event.newVault) == (ZERO_ADDRESS, vault.address)
 
 
 def test_deployment_rejects_zero_vault(project, token, registry, admin, reverts):
@@ -213,14 +233,36 @@ def test_supports_erc721_and_access_control(manager):
     assert not manager.supportsInterface("0xb45a3c0e")
 
 
-def test_admin_sets_revenue_vault(manager, token, admin, buyer, perpetual, buy):
-    """The admin redirects fees with an event; the next purchase pays the new vault."""
-    receipt = manager.setRevenueVault(OTHER_VAULT, sender=admin)
+def test_admin_sets_revenue_vault(manager, token, vault, deploy_vault, admin, buyer, perpetual, buy):
+    """The admin redirects fees to a second vault that grants the manager REVENUE_SOURCE_ROLE; the next
+    purchase pays and is recorded there."""
+    other_vault = deploy_vault(source=manager)
+    receipt = manager.setRevenueVault(other_vault, sender=admin)
     [event] = receipt.events.filter(manager.RevenueVaultSet)
-    assert (event.previousVault, event.newVault) == (VAULT, OTHER_VAULT)
-    buy(perpetual, buyer)
-    assert token.balanceOf(OTHER_VAULT) == PRICE
-    assert token.balanceOf(VAULT) == 0
+    assert (event.previousVault, event.newVault) == (vault.address, other_vault.address)
+    _, receipt = buy(perpetual, buyer)
+    assert token.balanceOf(other_vault) == PRICE
+    assert other_vault.totalDeposited() == PRICE
+    assert [e.contract_address for e in receipt.events.filter(other_vault.RevenueDeposited)] == [
+        other_vault.address
+    ]
+    assert token.balanceOf(vault) == 0
+    assert vault.totalDeposited() == 0
+
+
+def test_buy_reverts_when_the_vault_has_not_granted_the_revenue_source_role(
+    manager, token, deploy_vault, admin, buyer, perpetual, reverts
+):
+    """A vault that does not count the manager's fees refuses them, and the purchase reverts whole."""
+    unwired = deploy_vault()
+    manager.setRevenueVault(unwired, sender=admin)
+    token.approve(manager, PRICE, sender=buyer)
+    with reverts(
+        unwired.AccessControlUnauthorizedAccount, account=manager, neededRole=unwired.REVENUE_SOURCE_ROLE()
+    ):
+        manager.buy(perpetual, sender=buyer)
+    assert token.balanceOf(unwired) == 0
+    assert manager.licenseCount() == 0
 
 
 def test_set_revenue_vault_rejects_zero(manager, admin, reverts):
@@ -353,14 +395,16 @@ def test_offer_view_rejects_unknown_offer(manager, reverts):
 # --------------------------------------------------------------------------------------------------
 
 
-def test_buy_pays_vault_mints_license_and_emits(chain, manager, token, buyer, monthly):
-    """buy moves the price from the buyer into the vault, mints the license and emits LicensePurchased."""
+def test_buy_pays_vault_mints_license_and_emits(chain, manager, token, vault, buyer, monthly):
+    """buy moves the price from the buyer into the vault, records it there as the asset's revenue, mints
+    the license and emits LicensePurchased."""
     balance = token.balanceOf(buyer)
     token.approve(manager, PRICE, sender=buyer)
     receipt = manager.buy(monthly, sender=buyer)
     purchased_at = chain.blocks[-1].timestamp
     assert token.balanceOf(buyer) == balance - PRICE
-    assert token.balanceOf(VAULT) == PRICE
+    assert token.balanceOf(vault) == PRICE
+    assert vault.totalDeposited() == PRICE
     assert token.balanceOf(manager) == 0
     assert token.allowance(buyer, manager) == 0
     assert manager.ownerOf(1) == buyer.address
@@ -374,6 +418,13 @@ def test_buy_pays_vault_mints_license_and_emits(chain, manager, token, buyer, mo
         buyer.address,
         PRICE,
         purchased_at,
+    )
+    [deposited] = receipt.events.filter(vault.RevenueDeposited)
+    assert (deposited.source, deposited.assetId, deposited.amount, deposited.totalDeposited) == (
+        manager.address,
+        1,
+        PRICE,
+        PRICE,
     )
 
 
@@ -397,16 +448,20 @@ def test_buy_unknown_offer_reverts(manager, buyer, reverts):
         manager.buy(1, sender=buyer)
 
 
-def test_buy_free_offer(manager, token, outsider, publish):
-    """A zero-price offer mints a license to an account without SAHARA or allowance."""
+def test_buy_free_offer(manager, token, vault, outsider, publish):
+    """A zero-price offer mints a license to an account without SAHARA or allowance; it records no revenue."""
     offer_id = publish(PERPETUAL, price=0)
     receipt = manager.buy(offer_id, sender=outsider)
     assert manager.isLicensed(1, outsider)
     [event] = receipt.events.filter(manager.LicensePurchased)
     assert event.amount == 0
+    assert [e.amount for e in receipt.events.filter(vault.RevenueDeposited)] == [0]
+    assert vault.totalDeposited() == 0
 
 
-def test_buy_with_permit_needs_no_prior_approval(chain, manager, token, buyer, monthly, permit_signature):
+def test_buy_with_permit_needs_no_prior_approval(
+    chain, manager, token, vault, buyer, monthly, permit_signature
+):
     """One buyWithPermit transaction sets the allowance through the permit and buys."""
     deadline = chain.pending_timestamp + 3600
     nonce = token.nonces(buyer)
@@ -414,15 +469,18 @@ def test_buy_with_permit_needs_no_prior_approval(chain, manager, token, buyer, m
         monthly, deadline, *permit_signature(buyer, PRICE, deadline), sender=buyer
     )
     assert token.nonces(buyer) == nonce + 1
-    assert token.balanceOf(VAULT) == PRICE
+    assert token.balanceOf(vault) == PRICE
+    assert vault.totalDeposited() == PRICE
     assert token.allowance(buyer, manager) == 0
     assert manager.ownerOf(1) == buyer.address
     [event] = receipt.events.filter(manager.LicensePurchased)
     assert (event.buyer, event.amount) == (buyer.address, PRICE)
+    [deposited] = receipt.events.filter(vault.RevenueDeposited)
+    assert (deposited.source, deposited.assetId, deposited.amount) == (manager.address, 1, PRICE)
 
 
 def test_buy_with_permit_survives_front_run_permit(
-    chain, manager, token, buyer, outsider, monthly, permit_signature
+    chain, manager, token, vault, buyer, outsider, monthly, permit_signature
 ):
     """When someone submits the buyer's permit first, buyWithPermit still buys with the allowance it set."""
     deadline = chain.pending_timestamp + 3600
@@ -430,7 +488,8 @@ def test_buy_with_permit_survives_front_run_permit(
     token.permit(buyer, manager, PRICE, deadline, v, r, s, sender=outsider)  # the front-runner
     manager.buyWithPermit(monthly, deadline, v, r, s, sender=buyer)
     assert manager.ownerOf(1) == buyer.address
-    assert token.balanceOf(VAULT) == PRICE
+    assert token.balanceOf(vault) == PRICE
+    assert vault.totalDeposited() == PRICE
 
 
 def test_buy_with_permit_uses_existing_allowance_when_permit_fails(

@@ -1,4 +1,5 @@
-"""RevenueVault: cumulative Merkle claims of SAHARA revenue, roots with an activation delay, guardian powers.
+"""RevenueVault: revenue deposits, cumulative Merkle claims of SAHARA revenue, roots with an activation
+delay, guardian powers.
 
 Trees are built with sahara_dao.token.merkle (OpenZeppelin StandardMerkleTree leaves); one test
 claims on-chain with a root and proofs built by @openzeppelin/merkle-tree itself (node).
@@ -7,7 +8,8 @@ Errors in the ABI that no call can reach, so no test triggers them:
 - SafeCastOverflowedUintDowncast for the 40-bit activation time: `block.timestamp` plus at most
   30 days only passes 2^40 seconds in the year 36812 (the 64-bit epoch cast is triggered below).
 - SafeERC20FailedOperation: SAHARA returns true or reverts, and the vault's transfers are covered by
-  its balance (a transfer the token refuses bubbles up the token's own error).
+  its balance (a transfer the token refuses, a deposit without allowance included, bubbles up the
+  token's own error).
 """
 
 import json
@@ -23,9 +25,9 @@ from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree
 E = 10**18
 DAY = 24 * 60 * 60
 DELAY = 2 * DAY  # the vault's activation delay in these tests
-FUND = 1_000_000 * E  # what the vault holds at the start of each test
+FUND = 1_000_000 * E  # what the vault holds at the start of each test, all of it deposited
 MAX_DELAY = 30 * DAY
-MAX_TOTAL = 2**104 - 1
+ASSET = 7  # the asset the test deposits are paid for
 REFERENCE = Path(__file__).resolve().parents[1] / "token" / "merkle_reference.js"
 
 
@@ -78,9 +80,17 @@ def admin(deployer):
 
 
 @pytest.fixture(scope="module")
-def vault(project, token, admin, settler, guardian, deployer):
+def source(accounts):
+    """A revenue source holding REVENUE_SOURCE_ROLE (the LicenseManager in production)."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def vault(project, token, admin, settler, guardian, source, deployer):
     vault = project.RevenueVault.deploy(token, admin, settler, guardian, DELAY, sender=deployer)
-    token.transfer(vault, FUND, sender=deployer)
+    vault.grantRole(vault.REVENUE_SOURCE_ROLE(), source, sender=admin)
+    token.approve(vault, FUND, sender=deployer)
+    vault.deposit(ASSET, FUND, sender=deployer)
     return vault
 
 
@@ -112,6 +122,7 @@ def publish(vault, settler, chain):
 
 def test_constructor_sets_token_roles_and_delay(vault, token, admin, settler, guardian):
     """The vault holds SAHARA, grants the three roles and starts with no root and nothing claimed."""
+    assert vault.REVENUE_SOURCE_ROLE() == keccak(text="REVENUE_SOURCE_ROLE")
     assert vault.token() == token.address
     assert vault.hasRole(vault.DEFAULT_ADMIN_ROLE(), admin)
     assert vault.hasRole(vault.SETTLER_ROLE(), settler)
@@ -120,18 +131,20 @@ def test_constructor_sets_token_roles_and_delay(vault, token, admin, settler, gu
     assert vault.GUARDIAN_ROLE() == keccak(text="GUARDIAN_ROLE")
     assert vault.activationDelay() == DELAY
     assert vault.MAX_ACTIVATION_DELAY() == MAX_DELAY
-    assert vault.MAX_TOTAL() == MAX_TOTAL
     assert vault.activeRoot() == (b"\x00" * 32, 0, 0)
     assert vault.pendingRoot() == (b"\x00" * 32, 0, 0, 0)
-    assert (vault.lastEpoch(), vault.totalClaimed(), vault.totalCommitted()) == (0, 0, 0)
+    assert (vault.lastEpoch(), vault.totalCommitted()) == (0, 0)
+    assert vault.totalDeposited() == FUND  # the fixture's deposit
     assert not vault.paused()
 
 
 def test_constructor_emits_activation_delay(project, chain, token, admin, deployer):
-    """Deploying announces the initial delay with ActivationDelaySet(0, delay)."""
+    """Deploying announces the initial delay with ActivationDelaySet(0, delay); nothing is deposited yet."""
     vault = project.RevenueVault.deploy(token, admin, admin, admin, 3 * DAY, sender=deployer)
     [event] = chain.get_receipt(vault.txn_hash).events.filter(vault.ActivationDelaySet)
     assert (event.oldDelay, event.newDelay) == (0, 3 * DAY)
+    assert vault.totalDeposited() == 0
+    assert not vault.hasRole(vault.REVENUE_SOURCE_ROLE(), admin)
 
 
 def test_constructor_skips_zero_settler_and_guardian(project, token, admin, deployer, params):
@@ -263,33 +276,43 @@ def test_publish_compares_totals_with_the_active_root_not_a_revoked_one(vault, p
     assert publish({ALICE: 6 * E}).total == 6 * E
 
 
-def test_publish_rejects_a_total_above_the_cap(vault, settler, reverts):
-    """Totals above 2^104 - 1 revert with RevenueVaultTotalTooLarge (before any funding check)."""
-    with reverts(vault.RevenueVaultTotalTooLarge, total=MAX_TOTAL + 1, maxTotal=MAX_TOTAL):
-        vault.publishRoot(1, b"\x06" * 32, MAX_TOTAL + 1, sender=settler)
-
-
-def test_publish_rejects_an_underfunded_root_with_the_shortfall(vault, settler, reverts):
-    """A total above the balance reverts with RevenueVaultInsufficientFunds and the shortfall."""
-    with reverts(vault.RevenueVaultInsufficientFunds, total=FUND + 3, available=FUND, shortfall=3):
+def test_publish_rejects_a_total_above_the_deposits_with_the_shortfall(vault, settler, reverts):
+    """A total above totalDeposited reverts with RevenueVaultInsufficientDeposits and the shortfall."""
+    with reverts(vault.RevenueVaultInsufficientDeposits, total=FUND + 3, deposited=FUND, shortfall=3):
         vault.publishRoot(1, b"\x07" * 32, FUND + 3, sender=settler)
 
 
-def test_claimed_funds_still_count_as_available(vault, publish, token, other, settler, reverts):
-    """What the vault can pay is its balance plus what it already paid: claims do not shrink it."""
+def test_publish_accepts_a_total_of_exactly_the_deposits(vault, publish):
+    """A root may commit every token deposited, to the last base unit."""
+    assert publish({ALICE: FUND - 1, BOB: 1}).total == vault.totalDeposited()
+
+
+def test_claims_do_not_shrink_what_may_be_committed(vault, publish, token, other, settler, reverts):
+    """Cumulative totals are checked against cumulative deposits: what was paid out still counts."""
     root = publish({ALICE: 400_000 * E, BOB: 600_000 * E})
     vault.claim(*root.leaf(ALICE), sender=other)
     assert token.balanceOf(vault) == FUND - 400_000 * E
+    assert vault.totalDeposited() == FUND
     publish({ALICE: 400_000 * E, BOB: 600_000 * E, CAROL: 0})  # the whole fund, though 40% is paid
-    with reverts(vault.RevenueVaultInsufficientFunds, total=FUND + 1, available=FUND, shortfall=1):
+    with reverts(vault.RevenueVaultInsufficientDeposits, total=FUND + 1, deposited=FUND, shortfall=1):
         vault.publishRoot(vault.lastEpoch() + 1, b"\x08" * 32, FUND + 1, sender=settler)
 
 
 def test_new_revenue_makes_a_higher_total_publishable(vault, publish, token, deployer):
-    """Tokens sent to the vault (license fees) raise what the next root may commit."""
+    """A deposit (new revenue) raises what the next root may commit."""
     publish({ALICE: FUND})
-    token.transfer(vault, 50 * E, sender=deployer)
+    token.approve(vault, 50 * E, sender=deployer)
+    vault.deposit(ASSET, 50 * E, sender=deployer)
     assert publish({ALICE: FUND, BOB: 50 * E}).total == FUND + 50 * E
+
+
+def test_donations_never_make_a_root_publishable(vault, token, deployer, settler, reverts):
+    """Tokens sent by plain transfer stay in the vault outside the accounting: the check still refuses."""
+    token.transfer(vault, 50 * E, sender=deployer)
+    assert token.balanceOf(vault) == FUND + 50 * E
+    assert vault.totalDeposited() == FUND
+    with reverts(vault.RevenueVaultInsufficientDeposits, total=FUND + E, deposited=FUND, shortfall=E):
+        vault.publishRoot(1, b"\x0b" * 32, FUND + E, sender=settler)
 
 
 def test_publish_rejects_an_epoch_beyond_64_bits(vault, settler, reverts):
@@ -303,6 +326,84 @@ def test_publish_while_paused_reverts(vault, guardian, settler, reverts):
     vault.pause(sender=guardian)
     with reverts(vault.EnforcedPause):
         vault.publishRoot(1, b"\x0a" * 32, 0, sender=settler)
+
+
+# --------------------------------------------------------------------------------------------------
+# Revenue
+
+
+def test_deposit_pulls_the_tokens_and_counts_them(vault, token, holder):
+    """deposit moves the amount from the caller into the vault and emits RevenueDeposited."""
+    balance = token.balanceOf(holder)
+    token.approve(vault, 30 * E, sender=holder)
+    receipt = vault.deposit(42, 30 * E, sender=holder)
+    [event] = receipt.events.filter(vault.RevenueDeposited)
+    assert (event.source, event.assetId, event.amount, event.totalDeposited) == (
+        holder.address,
+        42,
+        30 * E,
+        FUND + 30 * E,
+    )
+    [transfer] = receipt.events.filter(token.Transfer)
+    assert (transfer.event_arguments["from"], transfer.to, transfer.value) == (
+        holder.address,
+        vault.address,
+        30 * E,
+    )
+    assert token.balanceOf(holder) == balance - 30 * E
+    assert token.balanceOf(vault) == FUND + 30 * E
+    assert token.allowance(holder, vault) == 0
+    assert vault.totalDeposited() == FUND + 30 * E
+
+
+def test_deposit_without_allowance_reverts_with_the_token_error(vault, token, holder, reverts):
+    """A deposit the caller did not approve reverts with the token's ERC20InsufficientAllowance."""
+    token.approve(vault, E - 1, sender=holder)
+    with reverts(token.ERC20InsufficientAllowance, spender=vault, allowance=E - 1, needed=E):
+        vault.deposit(ASSET, E, sender=holder)
+    assert vault.totalDeposited() == FUND
+
+
+def test_deposit_without_balance_reverts_with_the_token_error(vault, token, other, reverts):
+    """A deposit above the caller's balance reverts with the token's ERC20InsufficientBalance."""
+    balance = token.balanceOf(other)
+    token.approve(vault, balance + 1, sender=other)
+    with reverts(token.ERC20InsufficientBalance, sender=other, balance=balance, needed=balance + 1):
+        vault.deposit(ASSET, balance + 1, sender=other)
+
+
+def test_record_revenue_counts_what_the_source_paid_in(vault, token, source, deployer):
+    """A revenue source transfers the fee into the vault, then records it with recordRevenue."""
+    token.transfer(vault, 12 * E, sender=deployer)  # the source's transfer, in its own transaction here
+    receipt = vault.recordRevenue(3, 12 * E, sender=source)
+    [event] = receipt.events.filter(vault.RevenueDeposited)
+    assert (event.source, event.assetId, event.amount, event.totalDeposited) == (
+        source.address,
+        3,
+        12 * E,
+        FUND + 12 * E,
+    )
+    assert not receipt.events.filter(token.Transfer)  # the vault moves nothing itself
+    assert vault.totalDeposited() == FUND + 12 * E
+
+
+def test_record_revenue_requires_the_revenue_source_role(vault, settler, admin, reverts):
+    """Anyone else, the admin and the settler included, gets AccessControlUnauthorizedAccount naming
+    REVENUE_SOURCE_ROLE."""
+    for sender in (admin, settler):
+        with reverts(
+            vault.AccessControlUnauthorizedAccount, account=sender, neededRole=vault.REVENUE_SOURCE_ROLE()
+        ):
+            vault.recordRevenue(ASSET, E, sender=sender)
+
+
+def test_revenue_comes_in_while_paused(vault, token, guardian, source, holder):
+    """Pausing stops roots and claims, not revenue: deposits and recorded fees still count."""
+    vault.pause(sender=guardian)
+    token.approve(vault, E, sender=holder)
+    vault.deposit(ASSET, E, sender=holder)
+    vault.recordRevenue(ASSET, 0, sender=source)  # a free license
+    assert vault.totalDeposited() == FUND + E
 
 
 # --------------------------------------------------------------------------------------------------
@@ -421,7 +522,6 @@ def test_claim_pays_the_cumulative_amount(vault, publish, token, other):
     assert token.balanceOf(vault) == FUND - 5 * E
     assert vault.claimed(ALICE) == 5 * E
     assert vault.claimed(BOB) == 0
-    assert vault.totalClaimed() == 5 * E
 
 
 def test_anyone_may_submit_a_claim_and_the_leaf_account_is_paid(vault, publish, token, other, holder):
@@ -444,7 +544,7 @@ def test_later_claim_pays_only_the_difference(vault, publish, token, other):
     [event] = receipt.events.filter(vault.Claimed)
     assert (event.amount, event.cumulativeAmount, event.epoch) == (3 * E, 8 * E, second.epoch)
     assert token.balanceOf(ALICE) == 8 * E
-    assert vault.totalClaimed() == 8 * E
+    assert vault.claimed(ALICE) == 8 * E
 
 
 def test_one_claim_covers_every_epoch_since_the_last(vault, publish, token, other):
@@ -524,13 +624,6 @@ def test_claim_without_any_root_reverts(vault, other, reverts):
         vault.claim(ALICE, E, [], sender=other)
 
 
-def test_claims_under_one_root_beyond_104_bits_revert(vault, publish, other, reverts):
-    """A leaf far above any fundable total (a broken tree) reverts with RevenueVaultClaimsOverflow."""
-    root = publish({ALICE: 2**104, BOB: 1}, total=1)
-    with reverts(vault.RevenueVaultClaimsOverflow, root=raw(root.tree.root)):
-        vault.claim(*root.leaf(ALICE), sender=other)
-
-
 def test_claim_beyond_the_balance_bubbles_the_token_error(vault, publish, token, other, reverts):
     """A tree whose leaves add up to more than its total cannot make the vault pay more than it holds."""
     root = publish({ALICE: FUND + 1, BOB: 1}, total=FUND)
@@ -551,7 +644,7 @@ def test_claim_many_pays_every_account(vault, publish, token, other):
         (CAROL, 6 * E),
     ]
     assert [token.balanceOf(a) for a in (ALICE, BOB, CAROL)] == [2 * E, 4 * E, 6 * E]
-    assert vault.totalClaimed() == 12 * E
+    assert [vault.claimed(a) for a in (ALICE, BOB, CAROL)] == [2 * E, 4 * E, 6 * E]
 
 
 def test_claim_many_rejects_arrays_of_different_lengths(vault, publish, other, reverts):
@@ -722,8 +815,8 @@ def test_dao_timelock_as_admin_changes_the_delay_through_governance(
 # Accounting across roots
 
 
-def test_total_claimed_adds_up_across_roots_and_revocations(vault, publish, guardian, other):
-    """totalClaimed is every payment, whichever root it was made under, revoked roots changing nothing."""
+def test_payments_add_up_across_roots_and_revocations(vault, publish, guardian, other, token):
+    """What left the vault is every payment, whichever root it was made under, revoked roots changing nothing."""
     r1 = publish({ALICE: 1 * E, BOB: 2 * E})
     vault.claim(*r1.leaf(ALICE), sender=other)
     r2 = publish({ALICE: 3 * E, BOB: 2 * E})
@@ -734,21 +827,23 @@ def test_total_claimed_adds_up_across_roots_and_revocations(vault, publish, guar
     vault.revokeRoot(revoked.epoch, sender=guardian)
     r5 = publish({ALICE: 5 * E, BOB: 5 * E, CAROL: 2 * E})
     vault.claim(*r5.leaf(CAROL), sender=other)
-    assert vault.totalClaimed() == 4 * E + 2 * E + 2 * E
+    assert [vault.claimed(a) for a in (ALICE, BOB, CAROL)] == [4 * E, 2 * E, 2 * E]
+    assert token.balanceOf(vault) == vault.totalDeposited() - 8 * E
     assert vault.totalCommitted() == 12 * E
 
 
 def test_claim_gas_on_a_hundred_thousand_leaf_tree(vault, publish, deployer, token, other):
-    """Regression guard: a first claim with a 17-hash proof stays under 101,500 gas, a later one under 67,500.
+    """The issue's targets: a first claim with a 17-hash proof within 100,000 gas, a later one within 66,000.
 
-    bench/gas_vault.py prints these beside the targets (100,000 and 66,000) and explains the gap.
+    bench/gas_vault.py prints these with their anchors; this guards them in the test suite.
     """
     balances = {contributor(1000 + i): 10**12 + i for i in range(100_000)}
-    token.transfer(vault, sum(balances.values()) * 2, sender=deployer)
+    token.approve(vault, sum(balances.values()) * 2, sender=deployer)
+    vault.deposit(ASSET, sum(balances.values()) * 2, sender=deployer)
     first = publish(balances)
     account = next(a for a in balances if len(first.tree.get_proof((a, balances[a]))) == 17)
     gas_first = vault.claim(*first.leaf(account), sender=other).gas_used
     second = publish({a: v * 2 for a, v in balances.items()})
     gas_later = vault.claim(*second.leaf(account), sender=other).gas_used
-    assert gas_first < 101_500
-    assert gas_later < 67_500
+    assert gas_first <= 100_000
+    assert gas_later <= 66_000

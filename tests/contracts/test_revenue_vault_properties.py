@@ -1,16 +1,18 @@
 """RevenueVault against a Python model, over many seeded random interleavings of everything it does.
 
 Each seed drives one random sequence of publish, wait (also to exactly one second before or at an
-activation time), fund, revoke, claim (with proofs of the active, the pending, a revoked or a
+activation time), deposit, donate (a plain transfer, outside the accounting), revoke, claim (with proofs of the active, the pending, a revoked or a
 superseded root, or a wrong amount), claimMany (accounts possibly repeated), pause and unpause. Before
 each step the model predicts the outcome: the exact custom error and its arguments, or exactly who
 is paid what. After each step the invariants are checked:
 - nothing is paid twice: every transfer out of the vault is one Claimed, of exactly the difference
   between the account's cumulative amount and what it had claimed; per-account records and balances
   equal the model's;
-- what the vault has paid (totalClaimed) equals the sum of the claims and never exceeds the active
-  root's total, nor any account's leaf;
-- the vault stays solvent: its balance covers the active root's total minus what it paid;
+- sum paid <= sum committed <= sum deposited: what the vault has paid (the sum of the claims) never
+  exceeds the active root's total, nor any account's leaf, and no root commits more than the
+  revenue deposited (totalDeposited, donations not counted);
+- the vault stays solvent: its balance is deposits plus donations minus payments, and covers the
+  active root's total minus what it paid;
 - the active and pending roots the vault reports are the model's, at every point in time.
 A failing seed prints its step log, so it can be replayed.
 """
@@ -25,7 +27,7 @@ from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree
 
 E = 10**18
 DELAY = 1_000  # seconds: short, so that a few waits cross activations
-FUND = 100 * E
+FUND = 100 * E  # deposited at the start
 ACCOUNTS = [to_checksum_address(keccak(text=f"sahara-vault-property/{i}")[12:]) for i in range(4)]
 ZERO_ROOT = (b"\x00" * 32, 0, 0)
 SEEDS = range(12)
@@ -59,7 +61,8 @@ class Model:
     previous: ModelRoot | None = None  # the one before it, active until `latest` activates
     last_epoch: int = 0
     claimed: dict = field(default_factory=lambda: dict.fromkeys(ACCOUNTS, 0))
-    funded: int = FUND
+    deposited: int = FUND
+    donated: int = 0
     paused: bool = False
 
     def active(self, now: int) -> ModelRoot | None:
@@ -85,7 +88,8 @@ def _session_fixtures_first(deployer, guardian, other, reverts):
 @pytest.fixture(scope="module")
 def property_vault(project, token, deployer, settler, guardian):
     vault = project.RevenueVault.deploy(token, deployer, settler, guardian, DELAY, sender=deployer)
-    token.transfer(vault, FUND, sender=deployer)
+    token.approve(vault, FUND, sender=deployer)
+    vault.deposit(1, FUND, sender=deployer)
     return vault
 
 
@@ -161,7 +165,6 @@ class Run:
         self.log.append(f"publish epoch {root.epoch} total {root.total // E}")
         now = self.chain.pending_timestamp
         in_force = [r for r in m.roots if not r.revoked and r.raw == root.raw]
-        available = self.token.balanceOf(vault) + m.paid
         if m.paused:
             error, inputs = vault.EnforcedPause, {}
         elif root.epoch <= m.last_epoch:
@@ -179,13 +182,13 @@ class Run:
                 vault.RevenueVaultRootPending,
                 {"epoch": m.latest.epoch, "activatesAt": m.latest.activates_at},
             )
-        elif root.total > available:
+        elif root.total > m.deposited:
             error, inputs = (
-                vault.RevenueVaultInsufficientFunds,
+                vault.RevenueVaultInsufficientDeposits,
                 {
                     "total": root.total,
-                    "available": available,
-                    "shortfall": root.total - available,
+                    "deposited": m.deposited,
+                    "shortfall": root.total - m.deposited,
                 },
             )
         else:
@@ -219,11 +222,26 @@ class Run:
             self.log.append(f"wait {dt} s")
             chain.mine(deltatime=dt)
 
-    def fund(self):
+    def deposit(self):
         amount = self.rng.choice([10, 40]) * E
-        self.log.append(f"fund {amount // E}")
+        asset_id = self.rng.randint(1, 3)
+        self.log.append(f"deposit {amount // E} for asset {asset_id}")
+        self.token.approve(self.vault, amount, sender=self.funder)
+        receipt = self.vault.deposit(asset_id, amount, sender=self.funder)
+        self.model.deposited += amount
+        [event] = receipt.events.filter(self.vault.RevenueDeposited)
+        assert (event.source, event.assetId, event.amount, event.totalDeposited) == (
+            self.funder.address,
+            asset_id,
+            amount,
+            self.model.deposited,
+        )
+
+    def donate(self):
+        amount = self.rng.choice([10, 40]) * E
+        self.log.append(f"donate {amount // E}")
         self.token.transfer(self.vault, amount, sender=self.funder)
-        self.model.funded += amount
+        self.model.donated += amount
 
     def revoke(self):
         vault, m = self.vault, self.model
@@ -332,12 +350,13 @@ class Run:
         now = self.chain.blocks.head.timestamp
         active = m.active(now)
         committed = active.total if active else 0
-        assert vault.totalClaimed() == m.paid
-        assert m.paid <= committed
+        assert vault.totalDeposited() == m.deposited
+        assert vault.totalCommitted() == committed
+        assert m.paid <= committed <= m.deposited
         if active is not None:
             assert all(m.claimed[a] <= active.balances[a] for a in ACCOUNTS)
         balance = self.token.balanceOf(vault)
-        assert balance == m.funded - m.paid
+        assert balance == m.deposited + m.donated - m.paid
         assert balance >= committed - m.paid
         assert vault.activeRoot() == ((active.raw, active.epoch, active.total) if active else ZERO_ROOT)
         pending = m.latest if m.latest is not None and m.latest.activates_at > now else None
@@ -362,7 +381,8 @@ class Run:
         steps_by_weight = {
             self.publish: 3,
             self.wait: 3,
-            self.fund: 1,
+            self.deposit: 1,
+            self.donate: 0.5,
             self.revoke: 2,
             self.claim: 5,
             self.claim_many: 2,
@@ -434,7 +454,7 @@ def test_random_sequences_reach_every_outcome(
         "RevenueVaultEpochNotIncreasing",
         "RevenueVaultRootAlreadyPublished",
         "RevenueVaultRootPending",
-        "RevenueVaultInsufficientFunds",
+        "RevenueVaultInsufficientDeposits",
         "RevenueVaultRootAlreadyActive",
         "RevenueVaultNoPendingRoot",
         "RevenueVaultInvalidProof",
