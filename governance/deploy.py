@@ -190,7 +190,7 @@ def _deploy_economy(run: _Deployer, params: GovernanceParams, token, timelock, s
     )
     payouts = run.contract("payouts", "PayoutBatcher", token.address, sender.address)
     run.contract("staking", "SaharaStaking", token.address, timelock.address, economy.unstake_cooldown)
-    _hand_over(run, "vault", vault, [], timelock, sender)
+    _hand_over(run, "vault", vault, [("REVENUE_SOURCE_ROLE", licenses.address)], timelock, sender)
     _hand_over(run, "licenses", licenses, [("METER_ROLE", economy.operator)], timelock, sender)
     _hand_over(run, "payouts", payouts, [("PAYER_ROLE", economy.operator)], timelock, sender)
 

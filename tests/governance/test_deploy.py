@@ -194,6 +194,7 @@ def test_economy_roles_go_to_the_operator_and_admin_to_the_timelock(deploy, proj
     assert vault.hasRole(vault.SETTLER_ROLE(), operator)
     assert vault.hasRole(vault.GUARDIAN_ROLE(), params.guardian)
     assert vault.activationDelay() == params.economy.claim_activation_delay
+    assert vault.hasRole(vault.REVENUE_SOURCE_ROLE(), licenses.address)
     assert licenses.hasRole(licenses.METER_ROLE(), operator)
     assert licenses.revenueVault() == vault.address
     assert payouts.hasRole(payouts.PAYER_ROLE(), operator)
