@@ -35,6 +35,8 @@ from eth_account import Account  # noqa: E402
 from eth_account.messages import encode_typed_data  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
+from sahara_dao.token.permit import PERMIT_TYPES  # noqa: E402
+
 logger.set_level(LogLevel.ERROR)  # no "Confirmed 0x..." line per transaction
 
 ETHER = 10**18
@@ -54,15 +56,6 @@ BATCH = 50
 EIP170_LIMIT = 24_576
 EIP3860_LIMIT = 49_152
 
-PERMIT_TYPES = {
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 def calldata_tokens(data: bytes) -> int:

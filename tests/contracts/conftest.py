@@ -21,6 +21,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 from sahara_dao.governance import lifecycle
+from sahara_dao.token.permit import PERMIT_TYPES
 
 E = 10**18
 DAY = 24 * 60 * 60
@@ -300,15 +301,7 @@ def sign_permit(chain, token):
         return _sign(
             signer or owner,
             _domain(chain, "Sahara", token),
-            {
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ]
-            },
+            PERMIT_TYPES,
             "Permit",
             {
                 "owner": owner.address,

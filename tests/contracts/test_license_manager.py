@@ -9,8 +9,6 @@ Errors in the ABI that no call reaches, so no test triggers them:
 """
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 DURATION, PERPETUAL, API = 0, 1, 2
@@ -142,44 +140,11 @@ def buy(manager, token):
 
 
 @pytest.fixture(scope="module")
-def permit_signature(chain, token, manager):
+def permit_signature(sign_permit, manager):
     """Signs an ERC-2612 permit of ``owner`` for the manager; returns (v, r, s)."""
 
     def _sign(owner, value, deadline, nonce=None, signer=None):
-        message = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Permit",
-            "domain": {
-                "name": "Sahara",
-                "version": "1",
-                "chainId": chain.chain_id,
-                "verifyingContract": token.address,
-            },
-            "message": {
-                "owner": owner.address,
-                "spender": manager.address,
-                "value": value,
-                "nonce": token.nonces(owner) if nonce is None else nonce,
-                "deadline": deadline,
-            },
-        }
-        signed = Account.from_key((signer or owner).private_key).sign_message(
-            encode_typed_data(full_message=message)
-        )
+        signed = sign_permit(owner, manager, value, deadline, nonce=nonce, signer=signer)
         return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
     return _sign
