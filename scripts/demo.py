@@ -193,6 +193,11 @@ def run_economy(record, params, settings) -> None:
                             inputs={"revenue": {str(a): str(v) for a, v in revenue.items()},
                                     "protocol_fee_bps": params.economy.protocol_fee_bps},
                             claims=claims)  # fmt: skip
+    _, pending_epoch, _, activates_at = vault.pendingRoot()
+    if pending_epoch and activates_at >= chain.pending_timestamp:
+        # A chain reloaded from its state file restarts at the wall clock, before an earlier root
+        # activated: only one root can be pending, so let that one activate first.
+        chain.mine(deltatime=activates_at - chain.pending_timestamp + 1)
     vault.publishRoot(epoch, claims.root, claims.total, sender=operator)
     say(f"  settled    epoch {epoch}: {format_tokens(split.total)} SAHARA split (fee {format_tokens(split.protocol_fee)}, "
         f"upstream {format_tokens(sum(split.upstream_flows.values()))}); root published, epoch file {path.name}")  # fmt: skip

@@ -40,3 +40,11 @@ def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
         assert line in text
     assert (tmp_path / "epochs" / "31937" / "epoch-1.json").exists()
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
+
+    # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
+    again = subprocess.run([sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("deployed again: nothing changed") == 2
+    assert "epoch 2: 1,600 SAHARA split" in again.stdout and "state executed" in again.stdout
+    assert (tmp_path / "epochs" / "31937" / "epoch-2.json").exists()
