@@ -26,8 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.chdir(ROOT)  # Ape reads ape-config.yaml and the compiled project of the working directory
-os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))  # in case it has to compile
-os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+
+from sahara_dao.core.contracts import ensure_compiler  # noqa: E402
+
+ensure_compiler()  # the offline solc launcher, in case Ape has to compile
 
 from ape import accounts, chain, networks, project  # noqa: E402
 from ape.logging import LogLevel, logger  # noqa: E402
