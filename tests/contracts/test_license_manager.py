@@ -9,7 +9,11 @@ Errors in the ABI that no call reaches, so no test triggers them:
 """
 
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_utils import keccak
+
+from sahara_dao.token.permit import PERMIT_TYPES
 
 DURATION, PERPETUAL, API = 0, 1, 2
 DATASET, MODEL = 0, 1
@@ -140,11 +144,21 @@ def buy(manager, token):
 
 
 @pytest.fixture(scope="module")
-def permit_signature(sign_permit, manager):
+def permit_signature(chain, token, manager):
     """Signs an ERC-2612 permit of ``owner`` for the manager; returns (v, r, s)."""
 
     def _sign(owner, value, deadline, nonce=None, signer=None):
-        signed = sign_permit(owner, manager, value, deadline, nonce=nonce, signer=signer)
+        domain = {"name": "Sahara", "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
+        message = {
+            "owner": owner.address,
+            "spender": manager.address,
+            "value": value,
+            "nonce": token.nonces(owner) if nonce is None else nonce,
+            "deadline": deadline,
+        }
+        signed = Account.from_key((signer or owner).private_key).sign_message(
+            encode_typed_data(domain, PERMIT_TYPES, message)
+        )
         return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
     return _sign
