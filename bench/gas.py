@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.chdir(ROOT)  # Ape reads ape-config.yaml and the compiled project of the working directory
 
+from variants import compile_variant, compiler_settings  # noqa: E402
+
 from sahara_dao.core.contracts import ensure_compiler  # noqa: E402
 
 ensure_compiler()  # the offline solc launcher, in case Ape has to compile
@@ -204,52 +206,10 @@ def default_evm_version(solc_version: str) -> str:
     return "prague" if v >= (0, 8, 30) else "cancun" if v >= (0, 8, 25) else "shanghai or older"
 
 
-def compiler_settings() -> tuple[str, dict]:
-    """The solc version and settings Ape compiled the governor with."""
-    for compiler in project.manifest.compilers or []:
-        if "SaharaGovernor" in (compiler.contractTypes or []):
-            return compiler.version.split("+")[0], dict(compiler.settings)
-    return "unknown", {}
-
-
 def compile_fixed_quorum_governor(version: str, settings: dict):
-    """The variant as an Ape contract container (None and the reason if it cannot be built),
-    compiled by the same solc with the same optimizer and EVM settings as the project."""
-    import solcx
-    from ape.contracts import ContractContainer
-    from ethpm_types import ContractType
-
+    """The variant as an Ape contract container (None and the reason if it cannot be built)."""
     name = "FixedQuorumSaharaGovernor"
-    source = f"bench/{name}.sol"  # a virtual path: the source only exists in memory
-    variant_settings = {k: v for k, v in settings.items() if k in ("optimizer", "evmVersion", "viaIR")}
-    standard_json = {
-        "language": "Solidity",
-        "sources": {source: {"content": FIXED_QUORUM_SOURCE}},
-        "settings": {
-            **variant_settings,
-            "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
-            "outputSelection": {
-                source: {name: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}
-            },
-        },
-    }
-    try:
-        out = solcx.compile_standard(
-            standard_json,
-            solc_binary=ROOT / ".solcx" / f"solc-v{version}",
-            base_path=str(ROOT),
-            allow_paths=[str(ROOT)],
-        )
-    except Exception as err:  # the benchmark runs on without the variant
-        return None, str(err).strip().splitlines()[0]
-    output = out["contracts"][source][name]
-    contract_type = ContractType(
-        contractName=name,
-        abi=output["abi"],
-        deploymentBytecode={"bytecode": "0x" + output["evm"]["bytecode"]["object"]},
-        runtimeBytecode={"bytecode": "0x" + output["evm"]["deployedBytecode"]["object"]},
-    )
-    return ContractContainer(contract_type), None
+    return compile_variant(name, f"bench/{name}.sol", FIXED_QUORUM_SOURCE, version, settings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +245,7 @@ def deploy(deployer, guardian, genesis: list[tuple[str, int]], threshold: int = 
 def main() -> int:
     started = time.monotonic()
     governor_type = project.SaharaGovernor  # compiles here if the sources changed since
-    solc_version, solc_settings = compiler_settings()
+    solc_version, solc_settings = compiler_settings("SaharaGovernor")
     fixed_quorum_type, variant_error = compile_fixed_quorum_governor(solc_version, solc_settings)
 
     with networks.ethereum.local.use_provider("test") as provider:

@@ -99,7 +99,7 @@ RECORD_CALL = "        IRevenueVault(vault).recordRevenue(terms.assetId, terms.p
 def no_record_manager():
     """LicenseManager without its call to the vault's recordRevenue, compiled in memory with the
     project's solc and settings (see bench/gas_vault.py); None (with a note) if it cannot be built."""
-    from gas_vault import compile_variant, compiler_settings
+    from variants import compile_variant, compiler_settings
 
     source = (ROOT / "contracts" / "economy" / "LicenseManager.sol").read_text()
     if RECORD_CALL not in source:

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.chdir(ROOT)  # Ape reads ape-config.yaml and the compiled project of the working directory
 
+from variants import compile_variants, compiler_settings  # noqa: E402
+
 from sahara_dao.core.contracts import ensure_compiler  # noqa: E402
 
 ensure_compiler()  # the offline solc launcher, in case Ape has to compile
@@ -120,51 +122,10 @@ def fresh_address(label: str) -> str:
     return to_checksum_address(keccak(text=f"sahara-bench-payouts/address/{label}")[12:])
 
 
-def compiler_settings() -> tuple[str, dict]:
-    """The solc version and settings Ape compiled the batcher with."""
-    for compiler in project.manifest.compilers or []:
-        if "PayoutBatcher" in (compiler.contractTypes or []):
-            return compiler.version.split("+")[0], dict(compiler.settings)
-    return "unknown", {}
-
-
-def compile_variants(version: str, settings: dict):
-    """The two reference contracts as Ape containers, compiled by the project's solc with its
-    optimizer and EVM settings; ({}, reason) if they cannot be built."""
-    import solcx
-    from ape.contracts import ContractContainer
-    from ethpm_types import ContractType
-
-    source = "bench/PayoutVariants.sol"  # a virtual path: the source only exists in memory
+def compile_reference_contracts(version: str, settings: dict):
+    """The two reference contracts as Ape containers; ({}, reason) if they cannot be built."""
     names = ("MinimalPushLoop", "CheckedTransferBatcher")
-    standard_json = {
-        "language": "Solidity",
-        "sources": {source: {"content": VARIANTS_SOURCE}},
-        "settings": {
-            **{k: v for k, v in settings.items() if k in ("optimizer", "evmVersion", "viaIR")},
-            "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
-            "outputSelection": {source: {n: ["abi", "evm.bytecode.object"] for n in names}},
-        },
-    }
-    try:
-        out = solcx.compile_standard(
-            standard_json,
-            solc_binary=Path(os.environ["SOLCX_BINARY_PATH"]) / f"solc-v{version}",
-            base_path=str(ROOT),
-            allow_paths=[str(ROOT), str((ROOT / "node_modules").resolve())],
-        )
-    except Exception as err:  # the benchmark runs on without the variants
-        return {}, str(err).strip().splitlines()[0]
-    containers = {}
-    for name in names:
-        output = out["contracts"][source][name]
-        contract_type = ContractType(
-            contractName=name,
-            abi=output["abi"],
-            deploymentBytecode={"bytecode": "0x" + output["evm"]["bytecode"]["object"]},
-        )
-        containers[name] = ContractContainer(contract_type)
-    return containers, None
+    return compile_variants("bench/PayoutVariants.sol", VARIANTS_SOURCE, names, version, settings)
 
 
 def calldata_floor(data) -> int:
@@ -181,8 +142,8 @@ def per_recipient(one: int, many: int) -> float:
 def main() -> int:
     started = time.monotonic()
     batcher_type = project.PayoutBatcher  # compiles here if the sources changed since
-    solc_version, solc_settings = compiler_settings()
-    variants, variant_error = compile_variants(solc_version, solc_settings)
+    solc_version, solc_settings = compiler_settings("PayoutBatcher")
+    variants, variant_error = compile_reference_contracts(solc_version, solc_settings)
     rng = random.Random(3)
 
     with networks.ethereum.local.use_provider("test"):

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.chdir(ROOT)  # Ape reads ape-config.yaml and the compiled project of the working directory
 
+from variants import compile_variant, compiler_settings  # noqa: E402
+
 from sahara_dao.core.contracts import ensure_compiler  # noqa: E402
 
 ensure_compiler()  # the offline solc launcher, in case Ape has to compile
@@ -103,49 +105,6 @@ contract MinimalCumulativeClaim {
 
 # --------------------------------------------------------------------------------------------
 # Variants compiled in memory
-
-
-def compiler_settings(contract: str) -> tuple[str, dict]:
-    """The solc version and settings Ape compiled ``contract`` with."""
-    for compiler in project.manifest.compilers or []:
-        if contract in (compiler.contractTypes or []):
-            return compiler.version.split("+")[0], dict(compiler.settings)
-    return "unknown", {}
-
-
-def compile_variant(name: str, path: str, source: str, version: str, settings: dict):
-    """``name`` from ``source`` (kept in memory at the virtual ``path``) as an Ape contract container,
-    compiled by the project's solc and optimizer/EVM settings; (None, reason) if it cannot be built."""
-    import solcx
-    from ape.contracts import ContractContainer
-    from ethpm_types import ContractType
-
-    standard_json = {
-        "language": "Solidity",
-        "sources": {path: {"content": source}},
-        "settings": {
-            **{k: v for k, v in settings.items() if k in ("optimizer", "evmVersion", "viaIR")},
-            "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
-            "outputSelection": {path: {name: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
-        },
-    }
-    try:
-        out = solcx.compile_standard(
-            standard_json,
-            solc_binary=Path(os.environ["SOLCX_BINARY_PATH"]) / f"solc-v{version}",
-            base_path=str(ROOT),
-            allow_paths=[str(ROOT)],
-        )
-    except Exception as err:  # the benchmark runs on without the variant
-        return None, str(err).strip().splitlines()[0]
-    output = out["contracts"][path][name]
-    contract_type = ContractType(
-        contractName=name,
-        abi=output["abi"],
-        deploymentBytecode={"bytecode": "0x" + output["evm"]["bytecode"]["object"]},
-        runtimeBytecode={"bytecode": "0x" + output["evm"]["deployedBytecode"]["object"]},
-    )
-    return ContractContainer(contract_type), None
 
 
 def compile_variants():
