@@ -6,7 +6,7 @@ The embedded default is one machine: two local anvil chains and files under ``va
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "var"
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
     rpc_uris: dict[str, str] = {}  # "ecosystem:network" -> RPC URI of a real (non-local) network
     local_chains: dict[str, LocalChain] = {
         "ethereum": LocalChain(port=8545, chain_id=31337),
