@@ -153,8 +153,21 @@ class UsageEventBase(SQLModel):
     occurred_at: int = bigint_field()
 
 
+def _integer(value: Any) -> Any:
+    """Integers, or decimal strings of them (JSON's way of carrying big amounts); never floats."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise ValueError(f"must be an integer (base units), not {value!r}")
+    if isinstance(value, str) and not value.strip().isdigit():
+        raise ValueError(f"must be a non-negative integer, not {value!r}")
+    return value
+
+
 class UsageEventCreate(UsageEventBase):
     """A usage record as the meter sends it; validation failures send it to quarantine."""
+
+    _integers = field_validator("units", "amount", "asset_id", "chain_id", "occurred_at", mode="before")(
+        classmethod(lambda cls, value: _integer(value))
+    )
 
     @field_validator("account")
     @classmethod
@@ -228,6 +241,10 @@ class LabelingResultBase(SQLModel):
 
 class LabelingResultCreate(LabelingResultBase):
     """A submission as the platform sends it; validation failures send it to quarantine."""
+
+    _integers = field_validator("items", "gold_total", "gold_correct", "submitted_at", mode="before")(
+        classmethod(lambda cls, value: _integer(value))
+    )
 
     @field_validator("labeler")
     @classmethod
