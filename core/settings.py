@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
+    epoch_origin: int = 1_767_225_600  # unix seconds where epoch 1 starts (2026-01-01 00:00 UTC)
+    epoch_seconds: int = 7 * 86_400  # length of a settlement epoch
     rpc_uris: dict[str, str] = {}  # "ecosystem:network" -> RPC URI of a real (non-local) network
     local_chains: dict[str, LocalChain] = {
         "ethereum": LocalChain(port=8545, chain_id=31337),

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sahara_dao.core.models import Chain
-from sahara_dao.token.models import Asset, QuarantinedRecord, UsageEvent, UsageEventCreate
+from sahara_dao.token.models import Asset, Epoch, QuarantinedRecord, UsageEvent, UsageEventCreate
 
 USAGE = "usage"
 
@@ -77,6 +77,7 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
     report = IntakeReport()
     known_chains = set(session.exec(select(Chain.chain_id)))
     assets = _known_assets(session)
+    settled_until = _settled_until(session)
     seen: dict[str, UsageEventCreate] = {}
     for payload in records:
         key = record_key(payload, "request_id")
@@ -93,6 +94,11 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
         if (chain_id, record.asset_id) not in assets:
             reason = f"unknown asset {record.asset_id} on chain {chain_id}"
             _refuse(session, report, "unknown asset", key, payload, reason, received_at, chain_id)
+            continue
+        if record.occurred_at < settled_until.get(chain_id, 0):
+            reason = (f"late: occurred at {record.occurred_at}, inside a window chain {chain_id} already settled "
+                      f"(up to {settled_until[chain_id]}); settle it by hand if it is owed")  # fmt: skip
+            _refuse(session, report, "late", key, payload, reason, received_at, chain_id)
             continue
         previous = seen.get(key) or _stored_usage(session, key)
         if previous is not None:
@@ -120,6 +126,11 @@ def _refuse(session, report, category, key, payload, reason, received_at, chain_
 
 def _known_assets(session: Session) -> set[tuple[int, int]]:
     return set(session.exec(select(Asset.chain_id, Asset.asset_id)).all())
+
+
+def _settled_until(session: Session) -> dict[int, int]:
+    """Per chain, the end of the last settled window: usage before it can no longer be paid."""
+    return dict(session.exec(select(Epoch.chain_id, func.max(Epoch.window_end)).group_by(Epoch.chain_id)).all())
 
 
 def _stored_usage(session: Session, key: str) -> UsageEvent | None:
