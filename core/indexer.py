@@ -359,6 +359,10 @@ class Indexer:
             ):
                 if not self._index_group(members, point):
                     pending.extend(members)
+                    self.report.notes.append(
+                        f"blocks indexed during this run changed (a reorg): {', '.join(w.name for w in members)} "
+                        "read again from their checkpoint"
+                    )
             if pending:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
@@ -662,7 +666,8 @@ def default_confirmations(network: str) -> int:
 
 
 def first_block_after(reader: ChainReader, timestamp: int, head: int) -> int:
-    """The first block whose timestamp is at least ``timestamp`` (binary search; 0 if all are)."""
+    """The first block whose timestamp is at least ``timestamp`` (binary search over block headers,
+    whose timestamps only grow on real chains); the head if none is."""
     low, high = 0, head
     while low < high:
         middle = (low + high) // 2

@@ -2,6 +2,7 @@
 of the indexer and its projections (imported as ``anvil_chain``, like ``postgres``)."""
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ CREATOR, CURATOR, LABELER, TRAINER, VALIDATOR = 0, 1, 2, 3, 4  # IAssetRegistry.
 DURATION, PERPETUAL, API = 0, 1, 2  # ILicenseManager.LicenseKind
 BUYER = 2  # development account 2 holds the community bucket (3.5 billion SAHARA)
 OPERATOR = 9  # the economy's operator in governance/params.yaml
+
+
+def rpc(uri: str, method: str, *params):
+    """A plain JSON-RPC call to the node (for acting on the chain while Ape is busy elsewhere)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+    request = urllib.request.Request(uri, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+    assert "error" not in answer, answer
+    return answer["result"]
 
 
 def dev(index: int):

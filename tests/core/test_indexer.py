@@ -2,6 +2,9 @@
 PostgreSQL: every log stored once, resumable, confirmation depth, reorgs within and beyond the window,
 a reset chain, the command line."""
 
+import json
+import shutil
+
 import pytest
 from anvil_chain import (
     AGENT,
@@ -14,17 +17,20 @@ from anvil_chain import (
     demo_economy,
     deployed_chain,
     dev,
+    rpc,
 )
 from click.testing import CliRunner
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from sqlalchemy import update
 from sqlmodel import select
 
 from sahara_dao.core.cli import cli
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.indexer import (
+    ChainReader,
     IndexerError,
     default_confirmations,
+    first_block_after,
     index_network,
     json_value,
     load_projectors,
@@ -316,3 +322,113 @@ def test_a_chain_without_a_deployment_record_gets_a_clear_error(chain, settings_
     settings_env(SAHARA_DATA_DIR=str(tmp_path / "empty"))
     with pytest.raises(IndexerError, match=f"no deployment is recorded for chain {CHAIN_ID}.*sahara deploy"):
         index_network(NETWORK)
+
+
+@anvil
+def test_a_run_cut_short_resumes_where_it_stopped(chain, settings_env):
+    """Each block range is committed with its checkpoint: after a crash the next run goes on from there."""
+    settings_env(SAHARA_INDEXER_CHUNK_BLOCKS="10", SAHARA_INDEXER_REORG_WINDOW="3")
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_two_ranges(chunk, seen=[]):  # noqa: B006 - one list for the one run
+        seen.append(chunk)
+        if len(seen) == 2:
+            raise Crash
+
+    with pytest.raises(Crash):
+        index_network(NETWORK, progress=crash_after_two_ranges)
+    assert {c.block_number for c in rows(IndexerCheckpoint)} == {19}
+    assert max(e.block_number for e in rows(ChainEvent)) <= 19
+    report = index_network(NETWORK)
+    assert report.blocks_read == report.head - 17 + 1  # the window (17-19), then the rest
+    assert_follows_chain(chain)
+
+
+@anvil
+def test_a_node_refusing_wide_ranges_gets_narrower_ones(chain, monkeypatch):
+    """A refused eth_getLogs range is halved until the node answers; a refused single block is an error."""
+    original, asked = ChainReader.logs, []
+
+    def picky(self, addresses, first, last):
+        asked.append((first, last))
+        if last - first + 1 > 8:
+            raise ValueError("query returned more than 10000 results")
+        return original(self, addresses, first, last)
+
+    monkeypatch.setattr(ChainReader, "logs", picky)
+    report = index_network(NETWORK)
+    answered = [(first, last) for first, last in asked if last - first + 1 <= 8]
+    assert asked[0] == (0, report.head) and len(answered) < len(asked)
+    assert [first for first, _ in answered] == [0] + [last + 1 for _, last in answered[:-1]]
+    assert answered[-1][1] == report.head
+    assert_follows_chain(chain)
+
+    monkeypatch.setattr(
+        ChainReader, "logs", lambda self, addresses, first, last: picky(self, addresses, 0, 99)
+    )
+    with pytest.raises(IndexerError, match="refused eth_getLogs for block .* more than 10000 results"):
+        index_network(NETWORK, rebuild=True)
+
+
+@anvil
+def test_a_reorg_during_a_run_reads_the_changed_blocks_again(chain, settings_env):
+    """Blocks committed earlier in the same run that a reorg changes are read again before it ends."""
+    settings_env(SAHARA_INDEXER_CHUNK_BLOCKS="5", SAHARA_INDEXER_REORG_WINDOW="2")
+    with chain.economy() as economy:
+        snapshot = economy.snapshot()
+        asset, registration = economy.register(4, DATASET, "during-a", [(4, 10_000, CREATOR)])
+        economy.mine(12)
+    reorged = []
+
+    def reorg_once(chunk):
+        if not reorged and chunk.last_block >= registration.block_number:
+            reorged.append(chunk.last_block)
+            rpc(chain.node.uri, "evm_revert", snapshot)
+            rpc(
+                chain.node.uri,
+                "eth_sendTransaction",
+                {"from": dev(1).address, "to": dev(8).address, "value": "0x1"},
+            )
+            for _ in range(14):
+                rpc(chain.node.uri, "evm_mine")
+
+    report = index_network(NETWORK, progress=reorg_once)
+    assert reorged and any("changed (a reorg)" in note for note in report.notes)
+    assert rows(ChainEvent, ChainEvent.tx_hash == registration.txn_hash) == []
+    assert rows(Asset, Asset.asset_id == asset) == []
+    assert_follows_chain(chain)
+
+
+@anvil
+def test_a_contract_deployed_again_elsewhere_loses_its_old_events(chain, settings_env, tmp_path):
+    """When the record moves a contract to a new address, its old events and checkpoint go; it is
+    indexed again from the start while the others resume."""
+    index_network(NETWORK)
+    shutil.copytree(chain.data_dir / "deployments", tmp_path / "moved" / "deployments")
+    path = tmp_path / "moved" / "deployments" / f"{CHAIN_ID}.json"
+    record = json.loads(path.read_text())
+    old, new = record["contracts"]["payouts"], to_checksum_address("0x" + "12" * 20)
+    record["contracts"]["payouts"] = new
+    path.write_text(json.dumps(record))
+    settings_env(SAHARA_DATA_DIR=str(tmp_path / "moved"))
+    stored = len(rows(ChainEvent, ChainEvent.contract == "payouts"))
+    report = index_network(NETWORK)
+    assert report.notes == [f"payouts moved from {old} to {new}: its {stored} stored events were dropped"]
+    assert stored > 0 and rows(ChainEvent, ChainEvent.contract == "payouts") == []
+    assert [d.address for d in rows(Deployment, Deployment.contract == "payouts")] == [new]
+    assert {c.block_number for c in rows(IndexerCheckpoint)} == {report.head}
+
+
+@anvil
+def test_a_first_index_off_local_chains_starts_at_the_deployment_time(deployed):
+    """Off local chains a first run starts at the first block as late as the recorded genesis time."""
+    with deployed.economy() as economy:
+        reader = ChainReader(economy.chain.provider.web3)
+        head = reader.head()
+        stamps = [reader.block(number).timestamp for number in range(head + 1)]
+        for moment in {stamps[0] - 1, stamps[1], stamps[1] + 1, stamps[head // 2], stamps[head]}:
+            expected = next(number for number, stamp in enumerate(stamps) if stamp >= moment)
+            assert first_block_after(reader, moment, head) == expected
+        assert first_block_after(reader, stamps[head] + 1, head) == head
