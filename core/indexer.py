@@ -58,9 +58,10 @@ class Projector:
     ``contracts`` maps deployment names to the Ape contract type that decodes their logs (a name
     ending in ``/`` matches every name under it, like ``vesting/``). ``discover`` receives the
     deployed addresses by name and returns more contracts to index (name -> address), whose types
-    must be in ``contracts`` too. ``project`` derives the domain's tables from newly stored events
-    (in block order, in the same transaction) and returns the rows it added per table; it must skip
-    events it has already derived rows from, so that running it twice changes nothing.
+    must be in ``contracts`` too. ``project`` derives the domain's tables from stored events (new
+    ones in block order, in the transaction that stores them) and returns the rows it added per
+    table; it must skip events it has already derived rows from, so that running it twice changes
+    nothing.
     """
 
     contracts: Mapping[str, str] = field(default_factory=dict)
@@ -288,7 +289,10 @@ class ChunkReport:
         blocks = f"blocks {self.first_block}-{self.last_block}"
         what = f"{sum(self.inserted.values())} new events"
         if self.inserted:
-            what += " (" + ", ".join(f"{name} {count}" for name, count in sorted(self.inserted.items())) + ")"
+            grouped: Counter = Counter()  # vesting/team/0x... and the like counted as vesting/*
+            for name, count in self.inserted.items():
+                grouped[name.split("/", 1)[0] + "/*" if "/" in name else name] += count
+            what += " (" + ", ".join(f"{name} {count}" for name, count in sorted(grouped.items())) + ")"
         if self.removed:
             what += f", {self.removed} reorged rows removed"
         return f"{blocks:24} {len(self.contracts)} contracts{' (re-read)' if self.reread else ''}: {what}"
@@ -722,7 +726,8 @@ def index_network(
         ecosystem, network_name = network.split(":")[:2]
         with session_scope(url) as session:
             record_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
-            notes = mirror_deployment(session, chain_id, {w.name: w.address for w in watched})
+            deployed = dict(record.contracts) | {w.name: w.address for w in watched}  # with discovered ones
+            notes = mirror_deployment(session, chain_id, deployed)
             dropped = drop_chain_index(session, chain_id) if rebuild else None
             session.commit()
             indexer = Indexer(
