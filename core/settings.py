@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         "ethereum": LocalChain(port=8545, chain_id=31337),
         "bsc": LocalChain(port=8546, chain_id=31338),
     }
+    # The chain indexer (`sahara index`).
+    indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
+    indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
+    indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
 
     @property
     def deployments_dir(self) -> Path:

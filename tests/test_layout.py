@@ -52,7 +52,7 @@ def test_cli_help_explains_every_command():
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
     assert top.exit_code == 0
-    for name in ("deploy", "gov", "node", "genesis"):
+    for name in ("deploy", "gov", "node", "genesis", "db", "index"):
         assert name in top.output
     groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel"],
               "node": ["start", "stop", "status"], "genesis": ["check"]}  # fmt: skip
@@ -63,6 +63,16 @@ def test_cli_help_explains_every_command():
             assert len(result.output.split("Options:")[0].strip().splitlines()) >= 3, (group, command)
     deploy = runner.invoke(cli, ["deploy", "--help"])
     assert "--network" in deploy.output and "Idempotent" in deploy.output
+    index = runner.invoke(cli, ["index", "--help"])
+    assert "--confirmations" in index.output and "Reorg-safe" in index.output
+
+
+def test_core_never_imports_a_domain():
+    """core/ reaches domains only through entry points (commands, models, projectors)."""
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        source = path.read_text()
+        for domain in ("token", "governance", "inference"):
+            assert f"sahara_dao.{domain}" not in source, f"{path.relative_to(ROOT)} imports sahara_dao.{domain}"
 
 
 def test_airflow_lives_in_its_own_environment():
