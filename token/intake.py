@@ -84,7 +84,9 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
         try:
             record = UsageEventCreate.model_validate(payload)
         except ValidationError as error:
-            _refuse(session, report, "malformed", key, payload, validation_reason(error), received_at)
+            chain_id = payload.get("chain_id") if isinstance(payload, Mapping) else None
+            chain_id = chain_id if isinstance(chain_id, int) and not isinstance(chain_id, bool) else None
+            _refuse(session, report, "malformed", key, payload, validation_reason(error), received_at, chain_id)
             continue
         chain_id = record.chain_id
         if chain_id not in known_chains:

@@ -87,6 +87,10 @@ class ChainContext:
         self.vault = contracts.RevenueVault.at(record.address("vault"))
         self.token = contracts.SaharaToken.at(record.address("token"))
 
+    def next_timestamp(self) -> int:
+        """The earliest timestamp the next block can have."""
+        return max(self.chain.pending_timestamp, self.chain.blocks.head.timestamp + 1)
+
     def published_root(self, epoch: int) -> OnChainRoot | None:
         """The root the vault published for ``epoch``, read from its RootPublished logs."""
         logs = self.chain.provider.web3.eth.get_logs({
@@ -192,8 +196,9 @@ def _check_indexed(session: Session, ctx: ChainContext, end: int) -> None:
     if checkpoint is None:
         raise SettlementError(f"chain {ctx.chain_id} was never indexed: run `sahara index` for it first")
     block = ctx.chain.provider.get_block(checkpoint.block_number)
-    head = ctx.chain.blocks.head.number
-    if block.timestamp >= end or (checkpoint.block_number >= head and ctx.chain.pending_timestamp >= end):
+    head = ctx.chain.blocks.head
+    # Indexed past the end, or indexed to the head and every later block is at or after the end.
+    if block.timestamp >= end or (checkpoint.block_number >= head.number and head.timestamp + 1 >= end):
         return
     raise SettlementError(
         f"the indexer has read chain {ctx.chain_id} up to block {checkpoint.block_number} (time {block.timestamp}), "
@@ -223,7 +228,7 @@ def _publish(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bo
         progress(f"epoch {row.epoch}: its root was already on chain (tx {row.publish_tx}); recorded it")
         return 0, False
     _, pending_epoch, _, activates_at = vault.pendingRoot()
-    if pending_epoch and activates_at > ctx.chain.pending_timestamp:
+    if pending_epoch and activates_at > ctx.next_timestamp():
         raise SettlementError(
             f"the vault's root of epoch {pending_epoch} activates at {activates_at}; epoch {row.epoch} can be "
             "published after that (rerun then: the computed epoch is kept)"
@@ -299,7 +304,7 @@ def _check_on_chain(ctx: ChainContext, row: Epoch) -> None:
 
 
 def _refresh_status(ctx: ChainContext, row: Epoch) -> None:
-    if row.status == EpochStatus.PUBLISHED and row.activates_at and row.activates_at <= ctx.chain.pending_timestamp:
+    if row.status == EpochStatus.PUBLISHED and row.activates_at and row.activates_at <= ctx.next_timestamp():
         row.status = EpochStatus.ACTIVATED
 
 
