@@ -1,21 +1,28 @@
 """The main job on the embedded default: two local anvil chains (ethereum and bsc), the DAO and the
 economy contracts deployed on both (and deployed again to show it is idempotent), one proposal
-taken from proposal to an executed treasury transfer on ethereum, then the AI-asset economy on
-ethereum: a dataset, a model trained on it and an agent using the model are registered, licenses of
-each kind are sold, API calls are metered, the revenue is split through the lineage, a root is
-published to the revenue vault and the contributors claim. Run it with `make demo`.
+taken from proposal to an executed treasury transfer on ethereum, then the AI-asset economy on both
+chains: a dataset, a model trained on it and an agent using the model are registered, licenses of
+each kind are sold, API calls and pay-per-use requests are metered (a malformed record is
+quarantined), each chain is indexed into the database and settled for its epoch (lineage split, root
+published, settled again to show nothing is published twice, verified from the epoch file alone), and
+every contributor claims. Run it with `make demo`; a second run settles the next epochs.
 
 This file only wires library calls together; the logic lives in sahara_dao.
 """
 
 import sys
 import time
+from pathlib import Path
+
+from sqlmodel import select
 
 from sahara_dao.core.accounts import load_account
 from sahara_dao.core.chain import connect
 from sahara_dao.core.contracts import project
+from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.errors import SaharaError
+from sahara_dao.core.indexer import index_network
 from sahara_dao.core.nodes import managed_node, rpc_chain_id
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT, format_tokens
@@ -23,10 +30,11 @@ from sahara_dao.governance import lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.params import load_params
 from sahara_dao.token.allocation import load_genesis
-from sahara_dao.token.claims import add_balances, claims_tree, read_balances, write_epoch_file
+from sahara_dao.token.epochs import read_epoch_file
+from sahara_dao.token.intake import ingest_usage
+from sahara_dao.token.models import Epoch
 from sahara_dao.token.permit import sign_permit
-from sahara_dao.token.registry import asset_shares
-from sahara_dao.token.royalties import split_revenue
+from sahara_dao.token.settlement import ChainContext, claim, claim_proof, settle, verify_epoch
 
 GRANT = 1_000_000 * UNIT
 
@@ -131,19 +139,17 @@ def _event(receipt, event, field):
     return getattr(receipt.events.filter(event)[0], field)
 
 
-def run_economy(record, params, settings) -> None:
-    from ape import chain
+def run_market(ecosystem: str, record, scale: int) -> dict:
+    """Assets, offers, licenses and metering on the connected chain; returns what the summary names."""
     from eth_utils import keccak
 
     contracts = project()
     token = contracts.SaharaToken.at(record.address("token"))
     registry = contracts.AssetRegistry.at(record.address("registry"))
     licenses = contracts.LicenseManager.at(record.address("licenses"))
-    vault = contracts.RevenueVault.at(record.address("vault"))
     operator = load_account("dev:9", local=True)
-    ana, bo, cy, buyer, grantee = (load_account(f"dev:{i}", local=True) for i in (4, 5, 6, 3, 8))
-    names = {ana.address: "ana (dataset creator)", bo.address: "bo (labeler, model trainer)",
-             cy.address: "cy (curator, agent creator)", record.address("timelock"): "treasury (timelock)"}  # fmt: skip
+    community, buyer = load_account("dev:2", local=True), load_account("dev:3", local=True)
+    ana, bo, cy = (load_account(f"dev:{i}", local=True) for i in (4, 5, 6))
 
     def register(owner, kind, label, contributors, lineage=()):
         receipt = registry.register(kind, keccak(text=label), f"ipfs://sahara-demo/{label}", contributors,
@@ -154,71 +160,119 @@ def run_economy(record, params, settings) -> None:
                        [(ana.address, 4000, CREATOR), (bo.address, 3500, LABELER), (cy.address, 2500, CURATOR)])  # fmt: skip
     model = register(bo, MODEL, "sign-classifier", [(bo.address, 10_000, TRAINER)], [(dataset, TRAINED_ON, 2000)])
     agent = register(cy, AGENT, "road-assistant", [(cy.address, 10_000, CREATOR)], [(model, USES, 1000)])
-    say(f"  registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream),")
-    say(f"             agent {agent} using the model (10% upstream); receipts are soulbound ERC-721s")
 
     def offer(owner, asset, kind, duration, quota, price):
-        receipt = licenses.publishOffer(asset, kind, duration, quota, price * UNIT, False, sender=owner)
+        receipt = licenses.publishOffer(asset, kind, duration, quota, price, False, sender=owner)
         return _event(receipt, licenses.OfferPublished, "offerId")
 
-    perpetual = offer(ana, dataset, PERPETUAL, 0, 0, 1_000)
-    monthly = offer(bo, model, DURATION, 30 * 86400, 0, 500)
-    api = offer(cy, agent, API, 0, 1_000, 100)
-    deadline = chain.pending_timestamp + 3600
-    v, r, s = sign_permit(token, buyer, licenses.address, 1_000 * UNIT, deadline, chain.chain_id)
-    sold = [licenses.buyWithPermit(perpetual, deadline, v, r, s, sender=buyer)]
-    for offer_id, price in ((monthly, 500), (api, 100)):
-        token.approve(licenses.address, price * UNIT, sender=grantee)
-        sold.append(licenses.buy(offer_id, sender=grantee))
-    revenue: dict[int, int] = {}
-    for receipt in sold:
-        purchase = receipt.events.filter(licenses.LicensePurchased)[0]
-        revenue[purchase.assetId] = revenue.get(purchase.assetId, 0) + purchase.amount
-    api_license = _event(sold[2], licenses.LicensePurchased, "licenseId")
+    prices = {"perpetual": 1_000 * UNIT * scale, "monthly": 500 * UNIT * scale, "api": 100 * UNIT * scale}
+    perpetual = offer(ana, dataset, PERPETUAL, 0, 0, prices["perpetual"])
+    monthly = offer(bo, model, DURATION, 30 * 86400, 0, prices["monthly"])
+    api = offer(cy, agent, API, 0, 1_000, prices["api"])
+    deadline = chain_time() + 3600
+    v, r, s = sign_permit(token, buyer, licenses.address, prices["perpetual"], deadline, record.chain_id)
+    licenses.buyWithPermit(perpetual, deadline, v, r, s, sender=buyer)
+    for offer_id, price in ((monthly, prices["monthly"]), (api, prices["api"])):
+        token.approve(licenses.address, price, sender=community)
+        sold = licenses.buy(offer_id, sender=community)
+    api_license = _event(sold, licenses.LicensePurchased, "licenseId")
     licenses.consume(api_license, 10, sender=operator)
+    # The community bucket funds the operator's budget: pay-per-use fees it deposits, labelers it pays.
+    token.transfer(operator.address, 10_000 * UNIT, sender=community)
     used = licenses.license(api_license)
-    say("  licenses   perpetual dataset 1,000 SAHARA (one transaction with an ERC-2612 permit),")
-    say("             30-day model 500, agent API 1,000 calls 100; the fees went into the revenue vault")
-    say(f"  metered    10 agent calls by the operator: {used.used} of {used.quota} used; "
-        f"licensed: {licenses.isLicensed(agent, grantee.address)}")  # fmt: skip
+    say(f"  {ecosystem:9} registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream), "
+        f"agent {agent} using it (10%)")  # fmt: skip
+    say(f"  {'':9} sold perpetual {format_tokens(prices['perpetual'])} (ERC-2612 permit), 30-day "
+        f"{format_tokens(prices['monthly'])}, API {format_tokens(prices['api'])} SAHARA; metered "
+        f"{used.used} of {used.quota} API calls")  # fmt: skip
+    return {"assets": (dataset, model, agent), "api_license": api_license, "licensee": community.address,
+            "names": {ana.address: "ana (dataset creator)", bo.address: "bo (labeler, model trainer)",
+                      cy.address: "cy (curator, agent creator)", record.address("timelock"): "treasury (timelock)"}}  # fmt: skip
 
-    split = split_revenue(revenue, asset_shares(registry, revenue), fee_bps=params.economy.protocol_fee_bps,
-                          treasury=record.address("timelock"))  # fmt: skip
-    epochs_dir = settings.data_dir / "epochs" / str(record.chain_id)
-    epoch = vault.lastEpoch() + 1
-    previous = epochs_dir / f"epoch-{epoch - 1}.json"
-    cumulative = add_balances(read_balances(previous) if previous.exists() else {}, split.payouts)
-    claims = claims_tree(cumulative)
-    path = write_epoch_file(epochs_dir / f"epoch-{epoch}.json", chain_id=record.chain_id, epoch=epoch,
-                            inputs={"revenue": {str(a): str(v) for a, v in revenue.items()},
-                                    "protocol_fee_bps": params.economy.protocol_fee_bps},
-                            claims=claims)  # fmt: skip
-    _, pending_epoch, _, activates_at = vault.pendingRoot()
-    if pending_epoch and activates_at >= chain.pending_timestamp:
-        # A chain reloaded from its state file restarts at the wall clock, before an earlier root
-        # activated: only one root can be pending, so let that one activate first.
-        chain.mine(deltatime=activates_at - chain.pending_timestamp + 1)
-    vault.publishRoot(epoch, claims.root, claims.total, sender=operator)
-    say(f"  settled    epoch {epoch}: {format_tokens(split.total)} SAHARA split (fee {format_tokens(split.protocol_fee)}, "
-        f"upstream {format_tokens(sum(split.upstream_flows.values()))}); root published, epoch file {path.name}")  # fmt: skip
-    chain.mine(deltatime=params.economy.claim_activation_delay + 1)
-    accounts, amounts, proofs = [], [], []
-    for account in claims.balances:
-        amount, proof = claims.proof(account)
-        accounts.append(account)
-        amounts.append(amount)
-        proofs.append(proof)
-    before = {account: token.balanceOf(account) for account in accounts}
-    vault.claimMany(accounts, amounts, proofs, sender=operator)
-    say(f"  claimed    after the {params.economy.claim_activation_delay // 3600} h activation delay, "
-        "one claimMany paid every leaf\n")
-    say(f"  {'account':34} {'earned this epoch':>18} {'claimed':>12} {'SAHARA now':>16}")
-    for account in accounts:
-        paid = token.balanceOf(account) - before[account]
-        say(f"  {names.get(account, account):34} {format_tokens(split.payouts.get(account, 0)):>18} "
-            f"{format_tokens(paid):>12} {format_tokens(token.balanceOf(account)):>16}")  # fmt: skip
-    if sum(token.balanceOf(a) - before[a] for a in accounts) != split.total:
-        raise SaharaError("the claims did not pay exactly the epoch's split")
+
+def catch_up_clock(chain_id: int) -> None:
+    """A chain reloaded from its state file restarts at the wall clock, which can be behind the end of
+    the window settled last: move it there, so that today's sales fall into the next window."""
+    from ape import chain
+
+    with session_scope() as session:
+        last = session.exec(select(Epoch).where(Epoch.chain_id == chain_id).order_by(Epoch.epoch.desc())).first()
+    if last and chain_time() < last.window_end:
+        chain.mine(timestamp=last.window_end)
+
+
+def chain_time() -> int:
+    """The earliest timestamp of the next block (anvil's clock runs ahead when it mines fast)."""
+    from ape import chain
+
+    return max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
+
+
+def meter_usage(chain_id: int, market: dict, scale: int, at: int) -> None:
+    """Pay-per-use inference of the model, as the meter reports it (a resent record and a malformed
+    one included): stored once, the malformed one quarantined."""
+    _, model, _ = market["assets"]
+    records = [{"request_id": f"{chain_id}-{at}-{n}", "chain_id": chain_id, "asset_id": model,
+                "license_id": market["api_license"], "account": market["licensee"], "units": 1,
+                "amount": str(3 * UNIT * scale // 2), "occurred_at": at} for n in range(20)]  # fmt: skip
+    records += [records[0], {"request_id": f"{chain_id}-{at}-bad", "chain_id": chain_id, "asset_id": model,
+                             "account": market["licensee"], "units": 1, "amount": 1.5, "occurred_at": at}]  # fmt: skip
+    with session_scope() as session:
+        report = ingest_usage(session, records, received_at=at)
+    say(f"  {'':9} usage: {report.stored} paid requests of {format_tokens(3 * UNIT * scale // 2)} SAHARA metered, "
+        f"{report.duplicates} resent record ignored, {report.quarantined_total} malformed one quarantined")  # fmt: skip
+
+
+def settle_and_claim(ecosystem: str, market: dict, params) -> None:
+    """Settle the chain's next epoch (from the last one's end to now), verify it, let it activate and
+    let every contributor claim; print who got what."""
+    from ape import chain
+
+    with connect(f"{ecosystem}:local:foundry"):
+        ctx = ChainContext()
+        with session_scope() as session:
+            last = session.exec(select(Epoch).where(Epoch.chain_id == ctx.chain_id).order_by(Epoch.epoch.desc())).first()
+        start, number = (last.window_end, last.epoch + 1) if last else (0, 1)
+        if last and last.status == "computed":
+            start, number = last.window_start, last.epoch  # a run cut short: finish it
+        _, pending_epoch, _, activates_at = ctx.vault.pendingRoot()
+        if pending_epoch:  # a chain reloaded before the last root activated: only one root can be pending
+            chain.mine(timestamp=max(activates_at, chain_time()))
+        index_network(f"{ecosystem}:local:foundry")
+        end = chain.blocks.head.timestamp + 1
+        outcome = settle(ctx, epoch=number, window=(start, end), progress=lambda line: None)
+        with session_scope() as session:
+            row = session.get(Epoch, (ctx.chain_id, outcome.epoch))
+        document = read_epoch_file(row.epoch_file)
+        upstream = sum(int(v) for _, _, v in document["outputs"]["upstream_flows"])
+        say(f"  {ecosystem:9} epoch {outcome.epoch}: {format_tokens(row.license_revenue)} SAHARA of license fees + "
+            f"{format_tokens(row.usage_revenue)} of pay-per-use ({row.usage_events} requests; {row.quarantined} "
+            f"records held in quarantine) = {format_tokens(row.earned)} SAHARA split (fee {format_tokens(row.protocol_fee)}, "
+            f"upstream {format_tokens(upstream)}); deposited {format_tokens(outcome.funded)} of pay-per-use fees")  # fmt: skip
+        say(f"  {'':9} root {row.root} published; {Path(row.epoch_file).name} written")
+        rerun = settle(ctx, epoch=number, window=(start, end))
+        verified = verify_epoch(ctx, outcome.epoch)
+        say(f"  {'':9} settled again: {'nothing published' if not rerun.published_now else 'PUBLISHED TWICE'}; "
+            f"verify-epoch: {'verified, the file alone recomputes the on-chain root' if verified.ok else verified.problems}")  # fmt: skip
+        if not verified.ok or rerun.published_now:
+            raise SaharaError(f"epoch {outcome.epoch} on {ecosystem} did not settle exactly once and verifiably")
+        chain.mine(deltatime=params.economy.claim_activation_delay + 1)
+        earned = {account: int(amount) for account, amount in document["outputs"]["earned"].items()}
+        names = market["names"]
+        say(f"\n  {'':9} {'account':30} {'earned this epoch':>18} {'claimed now':>12} {'SAHARA now':>16}")
+        paid_total = 0
+        for account in earned:
+            before = ctx.token.balanceOf(account)
+            proof = claim_proof(ctx, account)
+            if proof.claimable:
+                claim(ctx, account, load_account("dev:9", local=True))
+            paid = ctx.token.balanceOf(account) - before
+            paid_total += paid
+            say(f"  {'':9} {names.get(account, account):30} {format_tokens(earned[account]):>18} "
+                f"{format_tokens(paid):>12} {format_tokens(ctx.token.balanceOf(account)):>16}")  # fmt: skip
+        if paid_total != sum(earned.values()):
+            raise SaharaError(f"the claims on {ecosystem} did not pay exactly the epoch's split")
+        say()
 
 
 def main() -> int:
@@ -240,8 +294,19 @@ def main() -> int:
         say("\n3. a treasury grant on ethereum, from proposal to execution")
         with connect("ethereum:local:foundry"):
             run_proposal(records["ethereum"], params)
-            say("\n4. the AI-asset economy on ethereum: assets, licenses, metering, settlement, claims")
-            run_economy(records["ethereum"], params, settings)
+        say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, metering")
+        markets = {}
+        for scale, ecosystem in enumerate(sorted(records, key=lambda name: name != "ethereum"), start=1):
+            network = f"{ecosystem}:local:foundry"
+            with connect(network):
+                catch_up_clock(records[ecosystem].chain_id)
+                markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale)
+                at = chain_time() - 1
+            index_network(network)
+            meter_usage(records[ecosystem].chain_id, markets[ecosystem], scale, at)
+        say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
+        for ecosystem in markets:
+            settle_and_claim(ecosystem, markets[ecosystem], params)
         say(f"\ndone. Deployments are recorded in {settings.deployments_dir}")
         return 0
     except SaharaError as exc:

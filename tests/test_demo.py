@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.anvil
-def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
-    """Deploys on ethereum and bsc, deploys again unchanged, executes a proposal, stops its nodes."""
+def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
+    """Deploys on ethereum and bsc (again unchanged), executes a proposal, settles an epoch per chain
+    with verified roots and full claims, stops its nodes; a second run settles the next epochs."""
     ports = {"ethereum": free_port(), "bsc": free_port()}
     chains = {"ethereum": {"port": ports["ethereum"], "chain_id": 31937}, "bsc": {"port": ports["bsc"], "chain_id": 31938}}
     env = os.environ | {"SAHARA_DATA_DIR": str(tmp_path), "SAHARA_LOCAL_CHAINS": json.dumps(chains)}
@@ -30,15 +31,20 @@ def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
     assert "2,000,000,000    1,999,000,000" in text
     assert "0        1,000,000" in text
     assert {p.name for p in (tmp_path / "deployments").iterdir()} == {"31937.json", "31938.json"}
-    # the economy: three assets, three licenses, metering, a split of 1,600 SAHARA claimed in full
-    assert "registered dataset 1 (3 contributors), model 2" in text
-    assert "10 of 1000 used; licensed: True" in text
-    assert "epoch 1: 1,600 SAHARA split (fee 80, upstream 106.4)" in text
-    for line in ("ana (dataset creator)                          418.76       418.76",
-                 "treasury (timelock)                                80           80    1,999,000,080",
-                 "bo (labeler, model trainer)                   754.015      754.015"):  # fmt: skip
-        assert line in text
-    assert (tmp_path / "epochs" / "31937" / "epoch-1.json").exists()
+    # the economy on both chains: assets, licenses, metering, settlement, verification, claims in full
+    flat = " ".join(text.split())
+    assert flat.count("registered dataset 1 (3 contributors), model 2 trained on it") == 2
+    assert flat.count("metered 10 of 1000 API calls") == 2
+    assert "20 paid requests of 1.5 SAHARA metered, 1 resent record ignored, 1 malformed one quarantined" in flat
+    assert ("epoch 1: 1,600 SAHARA of license fees + 30 of pay-per-use (20 requests; 1 records held in quarantine) "
+            "= 1,630 SAHARA split (fee 81.5, upstream 112.1); deposited 30 of pay-per-use fees") in flat
+    assert "epoch 1: 3,200 SAHARA of license fees + 60 of pay-per-use" in flat  # bsc, prices doubled
+    assert flat.count("settled again: nothing published; verify-epoch: verified") == 2
+    for line in ("ana (dataset creator) 421.04 421.04 421.04", "treasury (timelock) 81.5 81.5 1,999,000,081.5",
+                 "bo (labeler, model trainer) 778.81 778.81 778.81", "bo (labeler, model trainer) 1,557.62 1,557.62"):
+        assert line in flat
+    for chain_id in ("31937", "31938"):
+        assert (tmp_path / "epochs" / chain_id / "epoch-1.json").exists()
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
 
     # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
@@ -46,5 +52,8 @@ def test_demo_deploys_on_both_chains_and_executes_a_treasury_grant(tmp_path):
                            text=True, timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("deployed again: nothing changed") == 2
-    assert "epoch 2: 1,600 SAHARA split" in again.stdout and "state executed" in again.stdout
-    assert (tmp_path / "epochs" / "31937" / "epoch-2.json").exists()
+    flat = " ".join(again.stdout.split())
+    assert "epoch 2: 1,600 SAHARA of license fees" in flat and "epoch 2: 3,200 SAHARA of license fees" in flat
+    assert flat.count("settled again: nothing published; verify-epoch: verified") == 2 and "state executed" in flat
+    assert "ana (dataset creator) 421.04 421.04 842.08" in flat  # cumulative: one claim per epoch's earnings
+    assert (tmp_path / "epochs" / "31938" / "epoch-2.json").exists()

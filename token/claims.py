@@ -1,14 +1,12 @@
-"""Cumulative claim trees and the epoch files from which anyone can recompute a published root.
+"""Cumulative claim trees: one leaf per account holding everything it has earned on a chain so far.
 
 A tree holds one ``(account, cumulativeAmount)`` leaf per account: everything the account has earned
 on that chain so far. A claim pays the difference to what the account already took, so one claim
 covers any number of epochs.
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from eth_utils import to_checksum_address
 
@@ -53,28 +51,3 @@ def add_balances(previous: Mapping[str, int], earned: Mapping[str, int]) -> dict
         key = to_checksum_address(account)
         result[key] = result.get(key, 0) + amount
     return result
-
-
-def write_epoch_file(path: Path, *, chain_id: int, epoch: int, inputs: dict, claims: ClaimsTree) -> Path:
-    """Write the epoch's inputs, cumulative balances and tree dump (``@openzeppelin/merkle-tree`` format)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "chain_id": chain_id,
-        "epoch": epoch,
-        "root": claims.root,
-        "total": str(claims.total),
-        "inputs": inputs,
-        "balances": {account: str(amount) for account, amount in claims.balances.items()},
-        "tree": claims.tree.dump(),
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
-
-
-def read_balances(path: Path) -> dict[str, int]:
-    """The cumulative balances of an epoch file, after checking that they rebuild its root."""
-    document = json.loads(Path(path).read_text())
-    balances = {account: int(amount) for account, amount in document["balances"].items()}
-    if claims_tree(balances).root != document["root"]:
-        raise TokenError(f"{path}: the balances do not rebuild the recorded root {document['root']}")
-    return balances
