@@ -11,20 +11,10 @@ from sahara_dao.core.errors import ConfigError
 from sahara_dao.core.units import format_tokens, to_base_units, to_seconds
 from sahara_dao.governance.errors import ParamsError
 from sahara_dao.token.allocation import TOTAL_SUPPLY, Genesis
+from sahara_dao.token.economy import EconomyParams, parse_economy
 
 UINT32_MAX = 2**32 - 1
 UINT48_MAX = 2**48 - 1
-
-
-@dataclass(frozen=True)
-class EconomyParams:
-    """Parameters of the AI-asset economy contracts, also governed by the DAO."""
-
-    operator: str  # the Foundation's operations account: settles roots, meters API calls, pays labelers
-    protocol_fee_bps: int  # share of revenue that goes to the treasury
-    max_lineage_share_bps: int  # cap on the sum of an asset's upstream royalty shares
-    claim_activation_delay: int  # seconds before a published root pays out (revocable meanwhile)
-    unstake_cooldown: int  # seconds between an unstake request and the withdrawal
 
 
 @dataclass(frozen=True)
@@ -88,7 +78,7 @@ def _parse_params(data: dict) -> GovernanceParams:
         late_quorum_extension=to_seconds(data["late_quorum_extension"], "late_quorum_extension"),
         timelock_delay=to_seconds(data["timelock_delay"], "timelock_delay"),
         guardian=guardian,
-        economy=_parse_economy(data.get("economy")),
+        economy=parse_economy(data.get("economy")),
     )
     if not 0 < params.voting_period <= UINT32_MAX:
         raise ParamsError(f"voting_period must be between 1 s and {UINT32_MAX} s, not {params.voting_period}")
@@ -106,29 +96,6 @@ def _address(value: object, name: str, hint: str) -> str:
     if not is_address(str(value)) or int(str(value), 16) == 0:
         raise ParamsError(f"{name} {value!r} is not a valid address; {hint}")
     return to_checksum_address(str(value))
-
-
-def _bps(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
-        raise ParamsError(f"economy.{name} must be basis points from 0 to 10000, not {value!r}")
-    return value
-
-
-def _parse_economy(data: object) -> EconomyParams:
-    keys = ["operator", "protocol_fee_bps", "max_lineage_share_bps", "claim_activation_delay", "unstake_cooldown"]
-    if not isinstance(data, dict):
-        raise ParamsError(f"governance parameters need an economy section with {', '.join(keys)}")
-    if missing := [key for key in keys if key not in data]:
-        raise ParamsError(f"economy parameters miss {', '.join(missing)}: see governance/params.yaml")
-    if unknown := set(data) - set(keys):
-        raise ParamsError(f"unknown economy parameters {sorted(unknown)}: see governance/params.yaml")
-    return EconomyParams(
-        operator=_address(data["operator"], "economy.operator", "it settles, meters and pays labelers"),
-        protocol_fee_bps=_bps(data["protocol_fee_bps"], "protocol_fee_bps"),
-        max_lineage_share_bps=_bps(data["max_lineage_share_bps"], "max_lineage_share_bps"),
-        claim_activation_delay=to_seconds(data["claim_activation_delay"], "economy.claim_activation_delay"),
-        unstake_cooldown=to_seconds(data["unstake_cooldown"], "economy.unstake_cooldown"),
-    )
 
 
 def load_params(path: Path) -> GovernanceParams:

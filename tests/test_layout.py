@@ -67,12 +67,21 @@ def test_cli_help_explains_every_command():
     assert "--confirmations" in index.output and "Reorg-safe" in index.output
 
 
-def test_core_never_imports_a_domain():
-    """core/ reaches domains only through entry points (commands, models, projectors)."""
-    for path in sorted((ROOT / "core").rglob("*.py")):
-        source = path.read_text()
-        for domain in ("token", "governance", "inference"):
-            assert f"sahara_dao.{domain}" not in source, f"{path.relative_to(ROOT)} imports sahara_dao.{domain}"
+FORBIDDEN = {  # DESIGN.md, "Parts and their rooms": who may not import whom
+    "core": ("token", "governance", "inference"),
+    "token": ("governance", "inference"),
+    "inference": ("token", "governance"),
+}
+
+
+def test_parts_import_only_what_the_design_allows():
+    """core/ reaches domains only through entry points (commands, models, projectors); token/ and
+    inference/ import core only; governance/ may read token/."""
+    for part, domains in FORBIDDEN.items():
+        for path in sorted((ROOT / part).rglob("*.py")):
+            source = path.read_text()
+            for domain in domains:
+                assert f"sahara_dao.{domain}" not in source, f"{path.relative_to(ROOT)} imports sahara_dao.{domain}"
 
 
 def test_airflow_lives_in_its_own_environment():

@@ -22,7 +22,7 @@ from sahara_dao.core.deployments import COMPLETE, DeploymentStore
 from sahara_dao.core.models import IndexerCheckpoint
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens
-from sahara_dao.governance.params import load_params
+from sahara_dao.token.economy import load_economy
 from sahara_dao.token.epochs import (
     EpochResult,
     SettlementError,
@@ -124,7 +124,7 @@ def settle(
     """Settle one epoch on the connected chain (see the module docstring)."""
     number, (start, end) = resolve_epoch(epoch, window)
     settings = get_settings()
-    params = load_params(settings.governance_file)
+    economy = load_economy(settings.governance_file)
     with session_scope() as session:
         row = session.get(Epoch, (ctx.chain_id, number))
         computed_now = row is None
@@ -134,7 +134,7 @@ def settle(
             progress(f"epoch {number} on chain {ctx.chain_id}: reading [{start}, {end}) from the database")
             inputs = gather_inputs(
                 session, chain_id=ctx.chain_id, epoch=number, start=start, end=end,
-                fee_bps=params.economy.protocol_fee_bps, treasury=ctx.record.address("timelock"),
+                fee_bps=economy.protocol_fee_bps, treasury=ctx.record.address("timelock"),
                 quarantined=quarantined_count(session, source=USAGE, chain_id=ctx.chain_id),
             )  # fmt: skip
             result = compute(inputs)
@@ -149,7 +149,7 @@ def settle(
             )
         funded, published_now = 0, False
         if publish and row.status == EpochStatus.COMPUTED:
-            operator = _operator(account, params)
+            operator = _operator(account, economy)
             funded, published_now = _publish(session, ctx, row, operator, fund, progress)
         elif row.status != EpochStatus.COMPUTED:
             _check_on_chain(ctx, row)
@@ -206,14 +206,14 @@ def _check_indexed(session: Session, ctx: ChainContext, end: int) -> None:
     )
 
 
-def _operator(alias: str | None, params):
+def _operator(alias: str | None, economy):
     """The signing account: ``alias``, or on local chains the dev account that is the configured operator."""
     from ape import accounts
 
     local = alias is None or alias.startswith("dev:")
     if alias is None:
         for index, candidate in enumerate(accounts.test_accounts):
-            if candidate.address == to_checksum_address(params.economy.operator):
+            if candidate.address == economy.operator:
                 return load_account(f"dev:{index}", local=True)
             if index >= 19:
                 break
