@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "var"
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
+    labeling_file: Path = PROJECT_DIR / "token" / "labeling.yaml"
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
     rpc_uris: dict[str, str] = {}  # "ecosystem:network" -> RPC URI of a real (non-local) network
     local_chains: dict[str, LocalChain] = {
