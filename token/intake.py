@@ -1,5 +1,6 @@
-"""Intake of off-chain records (usage from the inference meter, labeling results): each record is
-stored once under its idempotency key, or quarantined with the reason it was refused.
+"""Intake of off-chain records (usage from the inference meter here, labeling tasks and results in
+``labeling.py``): each record is stored once under its idempotency key, or quarantined with the
+reason it was refused.
 
 Nothing is dropped: a record that fails validation, names an asset the chain does not know, or
 reuses a key with different content goes to ``quarantined_record`` (once, however often it is
@@ -28,6 +29,7 @@ class IntakeReport:
 
     stored: int = 0
     duplicates: int = 0  # already stored with the same content: nothing to do
+    updated: int = 0  # already stored, some fields changed and updated (labeling tasks)
     quarantined: dict[str, int] = field(default_factory=dict)  # category -> count
 
     @property
@@ -104,12 +106,12 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
             continue
         previous = seen.get(key) or _stored_usage(session, key)
         if previous is not None:
-            if _same_usage(previous, record):
+            if same_content(previous, record):
                 report.duplicates += 1
             else:
                 reason = f"request_id {key} was already metered with different content"
-                conflict_key = f"{key}#conflict:{_digest(payload)}"
-                _refuse(session, report, "conflicting duplicate", conflict_key, payload, reason, received_at, chain_id)
+                _refuse(session, report, "conflicting duplicate", conflict_key(key, payload), payload, reason,
+                        received_at, chain_id)  # fmt: skip
             continue
         session.add(UsageEvent.model_validate(record))
         seen[key] = record
@@ -118,12 +120,32 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
     return report
 
 
-def _refuse(session, report, category, key, payload, reason, received_at, chain_id=None) -> None:
-    if quarantine(session, source=USAGE, key=key, payload=payload, reason=reason, received_at=received_at,
+def refuse(
+    session: Session, report: IntakeReport, *, source: str, category: str, key: str, payload: Any, reason: str,
+    received_at: int, chain_id: int | None = None,
+) -> None:
+    """Quarantine a refused record and count it under ``category``; a record already held in
+    quarantine (sent again) counts as a duplicate."""
+    if quarantine(session, source=source, key=key, payload=payload, reason=reason, received_at=received_at,
                   chain_id=chain_id):  # fmt: skip
         report.count(category)
     else:
         report.duplicates += 1
+
+
+def _refuse(session, report, category, key, payload, reason, received_at, chain_id=None) -> None:
+    refuse(session, report, source=USAGE, category=category, key=key, payload=payload, reason=reason,
+           received_at=received_at, chain_id=chain_id)  # fmt: skip
+
+
+def same_content(stored: Any, record: Any) -> bool:
+    """Whether a stored row holds exactly the validated ``record``'s fields (a harmless resend)."""
+    return all(getattr(stored, name) == getattr(record, name) for name in type(record).model_fields)
+
+
+def conflict_key(key: str, payload: Any) -> str:
+    """The quarantine key of a record that reuses ``key`` with other content (one row per variant)."""
+    return f"{key}#conflict:{_digest(payload)}"
 
 
 def _known_assets(session: Session) -> set[tuple[int, int]]:
@@ -137,11 +159,6 @@ def _settled_until(session: Session) -> dict[int, int]:
 
 def _stored_usage(session: Session, key: str) -> UsageEvent | None:
     return session.exec(select(UsageEvent).where(UsageEvent.request_id == key)).first()
-
-
-def _same_usage(stored, record: UsageEventCreate) -> bool:
-    fields = UsageEventCreate.model_fields
-    return all(getattr(stored, name) == getattr(record, name) for name in fields)
 
 
 def _digest(payload: Any) -> str:

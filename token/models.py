@@ -219,14 +219,32 @@ class QuarantinedRecord(SQLModel, table=True):
 # --- labeling ----------------------------------------------------------------------------------------
 
 
-class LabelingTask(SQLModel, table=True):
-    """A labeling micro-task batch on the data services platform."""
-
-    __tablename__ = "labeling_task"
+class LabelingTaskBase(SQLModel):
     task_key: str = Field(primary_key=True, max_length=128)
     chain_id: int = bigint_field(foreign_key="chain.chain_id")  # where its labelers are paid
     title: str
     created_at: int = bigint_field()
+
+
+class LabelingTaskCreate(LabelingTaskBase):
+    """A task as the platform sends it; validation failures send it to quarantine."""
+
+    _integers = field_validator("chain_id", "created_at", mode="before")(
+        classmethod(lambda cls, value: _integer(value))
+    )
+
+    @field_validator("task_key")
+    @classmethod
+    def _task_key(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("task_key is empty")
+        return value
+
+
+class LabelingTask(LabelingTaskBase, table=True):
+    """A labeling micro-task batch on the data services platform."""
+
+    __tablename__ = "labeling_task"
 
 
 class LabelingResultBase(SQLModel):
