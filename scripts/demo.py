@@ -32,7 +32,9 @@ from sahara_dao.governance.params import load_params
 from sahara_dao.token.allocation import load_genesis
 from sahara_dao.token.epochs import read_epoch_file
 from sahara_dao.token.intake import ingest_usage
+from sahara_dao.token.labeling import ingest_labeling, load_labeling_config, period_of, upsert_tasks
 from sahara_dao.token.models import Epoch
+from sahara_dao.token.payouts import run_payouts
 from sahara_dao.token.permit import sign_permit
 from sahara_dao.token.settlement import ChainContext, claim, claim_proof, settle, verify_epoch
 
@@ -191,14 +193,16 @@ def run_market(ecosystem: str, record, scale: int) -> dict:
 
 
 def catch_up_clock(chain_id: int) -> None:
-    """A chain reloaded from its state file restarts at the wall clock, which can be behind the end of
-    the window settled last: move it there, so that today's sales fall into the next window."""
+    """A chain reloaded from its state file mines its next block at the wall clock, which can be
+    behind its last block and the window settled last: move the clock past both, so that time runs
+    forward and today's sales fall into the next window."""
     from ape import chain
 
     with session_scope() as session:
         last = session.exec(select(Epoch).where(Epoch.chain_id == chain_id).order_by(Epoch.epoch.desc())).first()
-    if last and chain_time() < last.window_end:
-        chain.mine(timestamp=last.window_end)
+    target = max(chain.blocks.head.timestamp + 1, last.window_end if last else 0)
+    if chain.pending_timestamp < target:
+        chain.mine(timestamp=target)
 
 
 def chain_time() -> int:
@@ -275,6 +279,48 @@ def settle_and_claim(ecosystem: str, market: dict, params) -> None:
         say()
 
 
+LABELERS = {5: (120, 40, 38), 6: (80, 20, 15), 7: (200, 50, 50), 8: (60, 10, 5)}  # dev: items, gold, right
+
+
+def pay_labelers(ecosystem: str, record) -> None:
+    """A day of labeling on the chain: results with trap-question scores (one inconsistent record is
+    quarantined), paid through PayoutBatcher; paying again sends nothing."""
+    settings = get_settings()
+    config = load_labeling_config(settings.labeling_file)
+    with connect(f"{ecosystem}:local:foundry"):
+        contracts = project()
+        token = contracts.SaharaToken.at(record.address("token"))
+        batcher = contracts.PayoutBatcher.at(record.address("payouts"))
+        at = chain_time() - 1
+        period = period_of(at)
+        task = f"{record.chain_id}-{period}-street-signs"
+        results = [{"result_key": f"{task}-{dev}", "task_key": task, "labeler": load_account(f"dev:{dev}", local=True).address,
+                    "items": items, "gold_total": gold, "gold_correct": right, "submitted_at": at}
+                   for dev, (items, gold, right) in LABELERS.items()]  # fmt: skip
+        results.append(results[0] | {"result_key": f"{task}-bad", "gold_correct": 99})
+        with session_scope() as session:
+            upsert_tasks(session, [{"task_key": task, "chain_id": record.chain_id, "title": "Label street signs",
+                                    "created_at": at}], received_at=at)  # fmt: skip
+            intake = ingest_labeling(session, results, received_at=at)
+            before = {line: token.balanceOf(load_account(f"dev:{line}", local=True).address) for line in LABELERS}
+            operator = load_account("dev:9", local=True)
+            run = run_payouts(session, chain_id=record.chain_id, period=period, config=config, batcher=batcher,
+                              token=token, payer=operator)  # fmt: skip
+            again = run_payouts(session, chain_id=record.chain_id, period=period, config=config, batcher=batcher,
+                                token=token, payer=operator)  # fmt: skip
+        say(f"  {ecosystem:9} labeling {period}: {intake.stored} results stored, {intake.quarantined_total} "
+            f"quarantined (more right answers than trap questions); {len(run.report.paid)} batch paid "
+            f"{format_tokens(run.plan.total)} SAHARA; paid again: {len(again.report.paid)} batches sent, "
+            f"reconciled: {run.reconciliation.ok and again.reconciliation.ok}")  # fmt: skip
+        for payout in run.plan.computed.labelers:
+            dev = next(i for i in LABELERS if load_account(f"dev:{i}", local=True).address == payout.labeler)
+            received = token.balanceOf(payout.labeler) - before[dev]
+            say(f"  {'':9}   dev {dev}: {payout.items} items, accuracy {(payout.accuracy_bps or 0) / 100:.0f}% -> "
+                f"quality {payout.quality_bps / 100:.0f}%, paid {format_tokens(received)} SAHARA")  # fmt: skip
+        if again.report.paid or not (run.reconciliation.ok and again.reconciliation.ok):
+            raise SaharaError(f"labelers on {ecosystem} were not paid exactly once")
+
+
 def main() -> int:
     from ape.logging import logger
 
@@ -307,6 +353,9 @@ def main() -> int:
         say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
         for ecosystem in markets:
             settle_and_claim(ecosystem, markets[ecosystem], params)
+        say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
+        for ecosystem in markets:
+            pay_labelers(ecosystem, records[ecosystem])
         say(f"\ndone. Deployments are recorded in {settings.deployments_dir}")
         return 0
     except SaharaError as exc:

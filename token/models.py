@@ -318,6 +318,7 @@ class PayoutLine(SQLModel, table=True):
 
 class EpochStatus(StrEnum):
     COMPUTED = "computed"
+    EMPTY = "empty"  # nothing earned in the window: the balances and the root stay the previous epoch's
     PUBLISHED = "published"
     ACTIVATED = "activated"
     VERIFIED = "verified"

@@ -3,7 +3,8 @@ claim against it.
 
 :func:`settle` is idempotent and resumable. Its state lives in the ``epoch`` table:
 ``computed`` (inputs read, tree built, epoch file written) -> ``published`` (root in the vault) ->
-``activated``/``verified``. A rerun of a published epoch publishes nothing; a run that stopped
+``activated``/``verified``; an epoch in which nothing was earned ends as ``empty`` (the vault keeps
+the previous root). A rerun of a published epoch publishes nothing; a run that stopped
 after computing publishes the stored root (never a recomputed one); a run that stopped after the
 publishing transaction and before recording it finds the root on chain and records it.
 """
@@ -151,7 +152,7 @@ def settle(
         if publish and row.status == EpochStatus.COMPUTED:
             operator = _operator(account, economy)
             funded, published_now = _publish(session, ctx, row, operator, fund, progress)
-        elif row.status != EpochStatus.COMPUTED:
+        elif row.status not in (EpochStatus.COMPUTED, EpochStatus.EMPTY):
             _check_on_chain(ctx, row)
             progress(f"epoch {number} on chain {ctx.chain_id} is already {row.status}: nothing to publish")
         _refresh_status(ctx, row)
@@ -222,6 +223,12 @@ def _operator(alias: str | None, economy):
 
 def _publish(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bool, progress: Progress):
     vault = ctx.vault
+    if row.earned == 0:  # the same balances, the same root: the vault keeps the previous epoch's
+        row.status = EpochStatus.EMPTY
+        session.add(row)
+        session.commit()
+        progress(f"epoch {row.epoch}: nothing earned in the window; the previous root stays, nothing to publish")
+        return 0, False
     if vault.lastEpoch() >= row.epoch:
         _adopt_on_chain_root(ctx, row)
         session.commit()
@@ -334,6 +341,11 @@ def verify_epoch(ctx: ChainContext, epoch: int, path: Path | None = None) -> Ver
         )
     check = verify_epoch_file(path)
     problems = list(check.problems)
+    if sum(int(v) for v in document["outputs"]["earned"].values()) == 0:
+        epoch = document["inputs"]["previous"]["epoch"]  # an empty epoch keeps its predecessor's root
+        if epoch is None:
+            problems.append("an empty first epoch has no root")
+            return Verification(ctx.chain_id, document["epoch"], check.root, None, problems)
     onchain = ctx.published_root(epoch)
     if onchain is None:
         problems.append(f"the vault on chain {ctx.chain_id} has published no root for epoch {epoch}")
@@ -341,16 +353,16 @@ def verify_epoch(ctx: ChainContext, epoch: int, path: Path | None = None) -> Ver
         problems.append(f"the vault published {onchain.root} for epoch {epoch}, the file recomputes {check.root}")
     elif onchain.total != int(document["total"]):
         problems.append(f"the vault committed {onchain.total} for epoch {epoch}, the file totals {document['total']}")
-    result = Verification(ctx.chain_id, epoch, check.root, onchain.root if onchain else None, problems)
+    result = Verification(ctx.chain_id, document["epoch"], check.root, onchain.root if onchain else None, problems)
     if result.ok:
-        _mark_verified(ctx.chain_id, epoch, check.root)
+        _mark_verified(ctx.chain_id, document["epoch"], check.root)
     return result
 
 
 def _mark_verified(chain_id: int, epoch: int, root: str) -> None:
     with session_scope() as session:
         row = session.get(Epoch, (chain_id, epoch))
-        if row is not None and row.root == root and row.status != EpochStatus.COMPUTED:
+        if row is not None and row.root == root and row.status not in (EpochStatus.COMPUTED, EpochStatus.EMPTY):
             row.status = EpochStatus.VERIFIED
             session.add(row)
 

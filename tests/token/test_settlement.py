@@ -215,3 +215,23 @@ def test_the_commands_settle_verify_prove_and_claim(ready):
     assert claimed.exit_code == 0 and "claimed" in claimed.output, claimed.output
     again = runner.invoke(cli, ["claim", "--chain", "ethereum", "--account", "dev:4"])
     assert again.exit_code != 0 and "already claimed" in str(again.exception)
+
+
+def test_an_epoch_without_earnings_keeps_the_previous_root(ready):
+    """Nothing sold in the window: the epoch is recorded as empty, nothing is published, the vault keeps
+    the previous root (which the file verifies against), and the next epoch publishes normally."""
+    chain, facts = ready
+    first = run_settle(epoch=1, window=(0, now(chain)))
+    with chain.economy() as economy:
+        economy.mine(1)
+    index_network(NETWORK)
+    empty = run_settle(epoch=2, window=(first.window[1], now(chain)))
+    assert (empty.status, empty.published_now, empty.root, empty.earned) == ("empty", False, first.root, 0)
+    with connect(NETWORK):
+        assert verify_epoch(ChainContext(), 2).ok
+    with chain.economy() as economy:
+        economy.chain.mine(deltatime=facts["delay"] + 1)
+        economy.buy(economy.offer(4, facts["assets"][0], PERPETUAL, 0, 0, 3 * UNIT))
+    index_network(NETWORK)
+    third = run_settle(epoch=3, window=(empty.window[1], now(chain)))
+    assert third.published_now and third.total == first.total + 3 * UNIT
