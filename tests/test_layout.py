@@ -52,10 +52,10 @@ def test_cli_help_explains_every_command():
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
     assert top.exit_code == 0
-    for name in ("deploy", "gov", "node", "genesis"):
+    for name in ("deploy", "gov", "node", "genesis", "tree"):
         assert name in top.output
     groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel"],
-              "node": ["start", "stop", "status"], "genesis": ["check"]}  # fmt: skip
+              "node": ["start", "stop", "status"], "genesis": ["check"], "tree": ["build", "proof"]}  # fmt: skip
     for group, commands in groups.items():
         for command in commands:
             result = runner.invoke(cli, [group, command, "--help"])
