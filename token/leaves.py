@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def parse_amount(text: str) -> int:
     raise ValueError(f"the amount {text!r} is not a whole number of base units (digits only)")
 
 
-def parse_leaves(lines: Any, source: object = "<leaves>") -> list[tuple[str, int]]:
+def parse_leaves(lines: Iterable[str], source: object = "<leaves>") -> list[tuple[str, int]]:
     """The ``(EIP-55 address, amount)`` rows of a leaf file's lines, in order.
 
     ``lines`` is any iterable of text lines (an open file, a list). Raises LeavesFileError listing
@@ -92,10 +93,7 @@ def parse_leaves(lines: Any, source: object = "<leaves>") -> list[tuple[str, int
         problems.append((reader.line_num, f"the header line 'address,amount' {what}"))
     rows: list[tuple[str, int]] = []
     first_line: dict[str, int] = {}  # lowercase address -> the line it first appears on
-    for cells in reader:
-        if not cells:
-            continue
-        line = reader.line_num
+    for line, cells in _numbered_rows(reader, problems):
         if len(cells) != 2:
             problems.append((line, f"expected 2 columns (address,amount), found {len(cells)}"))
             continue
@@ -122,6 +120,16 @@ def parse_leaves(lines: Any, source: object = "<leaves>") -> list[tuple[str, int
     if not rows:
         raise LeavesFileError(source, [], "has no rows: a tree needs at least one address,amount line")
     return rows
+
+
+def _numbered_rows(reader: Any, problems: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows with their line numbers; a line the csv module cannot read ends the file."""
+    try:
+        for cells in reader:
+            if cells:
+                yield reader.line_num, cells
+    except csv.Error as exc:
+        problems.append((reader.line_num, f"unreadable CSV ({exc}); nothing after it was read"))
 
 
 def read_leaves(path: Path) -> list[tuple[str, int]]:

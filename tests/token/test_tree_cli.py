@@ -87,6 +87,13 @@ def test_every_bad_line_is_reported_at_once(tmp_path):
     assert not out.exists()
 
 
+def test_a_line_the_csv_module_cannot_read_is_reported(tmp_path):
+    """A field over the csv module's size limit is a bad line, reported with the ones before it."""
+    result, out = build(tmp_path, GOOD + "0xnot,1\n" + f"{D},{'1' * 200_000}\n")
+    assert [line for line, _ in result.exception.problems] == [5, 6]
+    assert "unreadable CSV" in result.exception.problems[1][1] and not out.exists()
+
+
 def test_a_failed_build_leaves_an_existing_dump_untouched(tmp_path):
     """A bad file never replaces the dump of an earlier build."""
     result, out = build(tmp_path, GOOD)
