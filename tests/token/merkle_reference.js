@@ -3,12 +3,14 @@
 // Reads one JSON request on stdin, writes one JSON answer on stdout:
 //   {"op": "of", "values": [[...], ...], "leafEncoding": [...], "sortLeaves": true}
 //   {"op": "load", "dump": {...}}
+//   {"op": "loadFile", "path": "tree.json"}   (a dump file, read and JSON.parse'd as a user would)
 //   -> {"root", "proofs": [one per value index], "dump", "dumpJson": JSON.stringify(dump), "render"}
 //   {"op": "verify", "root", "leafEncoding", "value", "proof"} -> {"valid": bool}
 //   {"op": "batch", "requests": [...]} -> {"answers": [one answer per request]}
 // A failure (for example load() rejecting a dump) answers {"error": message} and exits 0.
 "use strict";
 
+const fs = require("fs");
 const { StandardMerkleTree } = require("@openzeppelin/merkle-tree");
 
 function describe(tree) {
@@ -26,6 +28,8 @@ function answer(request) {
       );
     case "load":
       return describe(StandardMerkleTree.load(request.dump));
+    case "loadFile":
+      return describe(StandardMerkleTree.load(JSON.parse(fs.readFileSync(request.path, "utf8"))));
     case "batch":
       return { answers: request.requests.map(safeAnswer) };
     case "verify":

@@ -379,3 +379,16 @@ def test_hundred_thousand_leaves_build_in_a_few_seconds():
     assert elapsed < 5, f"{elapsed:.2f} s"
     assert len(tree.get_proof(0)) in (16, 17)
     assert tree.verify(99_999, tree.get_proof(99_999))
+
+
+def test_column_fast_path_agrees_with_the_checked_encoder():
+    """Rows in other spellings (0X prefix, hex or decimal strings) give the same tree as plain rows."""
+    rows = random_balances(random.Random(12), 40)
+    plain = StandardMerkleTree.of(rows, BALANCE_ENCODING)
+    spelled = [("0X" + a[2:].upper(), hex(n) if i % 2 else str(n)) for i, (a, n) in enumerate(rows)]
+    assert StandardMerkleTree.of(spelled, BALANCE_ENCODING).tree == plain.tree
+    assert StandardMerkleTree.of([(bytes.fromhex(a[2:]), n) for a, n in rows], BALANCE_ENCODING).tree == plain.tree
+    with pytest.raises(MerkleTreeError, match="expected an integer"):
+        StandardMerkleTree.of([*rows, ("0x" + "11" * 20, True)], BALANCE_ENCODING)
+    with pytest.raises(MerkleTreeError, match="0x-hex"):
+        StandardMerkleTree.of([*rows, ("ab" + "11" * 20, 1)], BALANCE_ENCODING)
