@@ -45,6 +45,10 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
         assert line in flat
     for chain_id in ("31937", "31938"):
         assert (tmp_path / "epochs" / chain_id / "epoch-1.json").exists()
+    # labelers: 0.5 SAHARA an item times the quality factor of their trap-question accuracy, paid once
+    assert flat.count("4 results stored, 1 quarantined") == 2 and flat.count("paid again: 0 batches sent") == 2
+    assert "dev 7: 200 items, accuracy 100% -> quality 110%, paid 110 SAHARA" in flat
+    assert "dev 8: 60 items, accuracy 50% -> quality 0%, paid 0 SAHARA" in flat
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
 
     # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
