@@ -116,31 +116,33 @@ class DeployedChain:
     node: AnvilNode
     data_dir: Path
     record: Deployment
+    ecosystem: str = "ethereum"
 
-    def env(self) -> dict[str, str]:
-        """Settings that point the indexer at this chain and its deployment record."""
-        return {
-            "SAHARA_DATA_DIR": str(self.data_dir),
-            "SAHARA_LOCAL_CHAINS": json.dumps(
-                {"ethereum": {"port": self.node.port, "chain_id": self.node.chain_id}}
-            ),
-        }
+    @property
+    def network(self) -> str:
+        return f"{self.ecosystem}:local:foundry"
+
+    def env(self, *others: "DeployedChain") -> dict[str, str]:
+        """Settings that point the service at this chain (and ``others``) and the deployment records."""
+        chains = {c.ecosystem: {"port": c.node.port, "chain_id": c.node.chain_id} for c in (self, *others)}
+        return {"SAHARA_DATA_DIR": str(self.data_dir), "SAHARA_LOCAL_CHAINS": json.dumps(chains)}
 
     @contextmanager
     def economy(self) -> Iterator[Economy]:
-        with connect(NETWORK, host=self.node.uri):
+        with connect(self.network, host=self.node.uri):
             yield Economy(self.record)
 
 
 @contextmanager
-def deployed_chain(data_dir: Path, chain_id: int, genesis, params) -> Iterator[DeployedChain]:
+def deployed_chain(data_dir: Path, chain_id: int, genesis, params, ecosystem: str = "ethereum") -> Iterator[DeployedChain]:
     """Start anvil with ``chain_id``, deploy the contract set on it (record under ``data_dir``)."""
     node = AnvilNode(port=free_port(), chain_id=chain_id).start()
+    network = f"{ecosystem}:local:foundry"
     try:
-        with connect(NETWORK, host=node.uri):
+        with connect(network, host=node.uri):
             record = deploy_dao(sender=dev(0), genesis=genesis, params=params,
-                                store=DeploymentStore(data_dir / "deployments"), network=NETWORK)  # fmt: skip
-        yield DeployedChain(node, data_dir, record)
+                                store=DeploymentStore(data_dir / "deployments"), network=network)  # fmt: skip
+        yield DeployedChain(node, data_dir, record, ecosystem)
     finally:
         node.stop()
 

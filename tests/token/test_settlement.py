@@ -235,3 +235,34 @@ def test_an_epoch_without_earnings_keeps_the_previous_root(ready):
     index_network(NETWORK)
     third = run_settle(epoch=3, window=(empty.window[1], now(chain)))
     assert third.published_now and third.total == first.total + 3 * UNIT
+
+
+def test_a_run_cut_between_two_chains_resumes_without_publishing_twice(tmp_path, genesis, params, db_url,
+                                                                        settings_env):  # fmt: skip
+    """`sahara settle --chain ethereum --chain bsc` stops at bsc (not indexed yet); the rerun leaves
+    ethereum's published epoch alone and settles bsc."""
+    with deployed_chain(tmp_path, 31981, genesis, params) as eth, \
+            deployed_chain(tmp_path, 31982, genesis, params, ecosystem="bsc") as bsc:  # fmt: skip
+        settings_env(**eth.env(bsc))
+        for deployed in (eth, bsc):
+            with deployed.economy() as economy:
+                dataset, _ = economy.register(4, DATASET, "data", [(4, 10_000, CREATOR)])
+                economy.buy(economy.offer(4, dataset, PERPETUAL, 0, 0, 50 * UNIT))
+        end = max(now(eth), now(bsc)) + 10
+        for deployed in (eth, bsc):  # one block at the same time on both chains closes the window
+            with deployed.economy() as economy:
+                economy.chain.mine(timestamp=end - 1)
+        index_network(eth.network)
+        runner = CliRunner()
+        command = ["settle", "--chain", "ethereum", "--chain", "bsc", "--epoch", "1", "--window", "0", str(end)]
+        first = runner.invoke(cli, command)
+        assert first.exit_code != 0 and "never indexed" in str(first.exception)
+        assert "published epoch 1 root" in first.output and "chain 31981 epoch 1" in first.output
+        index_network(bsc.network)
+        again = runner.invoke(cli, command)
+        assert again.exit_code == 0, again.output
+        assert "epoch 1 on chain 31981 is already published: nothing to publish" in again.output
+        assert again.output.count("published epoch 1 root") == 1 and "chain 31982 epoch 1" in again.output
+        for deployed in (eth, bsc):
+            with deployed.economy() as economy:
+                assert economy.vault.lastEpoch() == 1
