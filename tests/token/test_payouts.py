@@ -29,7 +29,7 @@ class Crash(Exception):
 
 
 @pytest.fixture(scope="module")
-def dao(accounts, genesis, params, tmp_path_factory, project):
+def payout_dao(accounts, genesis, params, tmp_path_factory, project):
     """The whole DAO on the in-process chain; the operator (dev 9, PAYER_ROLE) gets SAHARA to pay with."""
     record = deploy_dao(sender=accounts[0], genesis=genesis, params=params,
                         store=DeploymentStore(tmp_path_factory.mktemp("deployments")),
@@ -81,8 +81,8 @@ def crash_at(stage: str, index: int):
     return checkpoint
 
 
-def pay(session, dao, chain_id, **kwargs):
-    token, batcher, operator = dao
+def pay(session, payout_dao, chain_id, **kwargs):
+    token, batcher, operator = payout_dao
     plan = plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
     report = pay_plan(session, plan, batcher=batcher, token=token, payer=operator, **kwargs)
     return plan, report
@@ -101,9 +101,9 @@ def test_batch_ids_hash_the_chain_the_period_and_the_index():
     assert len(ids) == 12
 
 
-def test_the_plan_is_recorded_before_anything_is_sent_and_then_reused(session, dao, chain_id, results, chain):
+def test_the_plan_is_recorded_before_anything_is_sent_and_then_reused(session, payout_dao, chain_id, results, chain):
     """Planning commits `planned` batches ordered by address; planning again returns the same plan."""
-    _, batcher, _ = dao
+    _, batcher, _ = payout_dao
     head = chain.blocks.head.number
     plan = plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
     assert plan.created and chain.blocks.head.number == head
@@ -119,34 +119,34 @@ def test_the_plan_is_recorded_before_anything_is_sent_and_then_reused(session, d
     assert not any(batcher.isPaid(bytes.fromhex(p.batch.batch_id[2:])) for p in plan.batches)
 
 
-def test_a_run_pays_every_labeler_once_and_a_rerun_sends_nothing(session, dao, chain_id, results, chain):
+def test_a_run_pays_every_labeler_once_and_a_rerun_sends_nothing(session, payout_dao, chain_id, results, chain):
     """Three batches pay five labelers; the database reconciles; a second run only skips."""
-    token, batcher, operator = dao
-    plan, report = pay(session, dao, chain_id)
+    token, batcher, operator = payout_dao
+    plan, report = pay(session, payout_dao, chain_id)
     assert report.paid == [0, 1, 2] and balances(token) == results
     assert statuses(session, chain_id) == ["paid"] * 3
     check = reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token)
     assert check.ok and check.paid == 3, check.mismatches
     nonce = operator.nonce
-    _, again = pay(session, dao, chain_id)
+    _, again = pay(session, payout_dao, chain_id)
     assert again.skipped == [0, 1, 2] and again.paid == again.recovered == []
     assert operator.nonce == nonce and balances(token) == results
     assert len(paid_events(batcher, chain)) == 3
 
 
 @pytest.mark.parametrize("killed_after", [0, 1])
-def test_a_job_killed_between_batches_pays_the_rest_on_rerun(session, dao, chain_id, results, chain, killed_after):
+def test_a_job_killed_between_batches_pays_the_rest_on_rerun(session, payout_dao, chain_id, results, chain, killed_after):
     """Killed right after recording batch k: the rerun skips 0..k, pays the others, each labeler once."""
-    token, batcher, _ = dao
+    token, batcher, _ = payout_dao
     with pytest.raises(Crash):
-        pay(session, dao, chain_id, checkpoint=crash_at("paid", killed_after))
+        pay(session, payout_dao, chain_id, checkpoint=crash_at("paid", killed_after))
     paid_so_far = statuses(session, chain_id)
     assert paid_so_far == ["paid"] * (killed_after + 1) + ["planned"] * (2 - killed_after)
     first = [line.labeler for line in plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
              .batches[0].lines]  # fmt: skip
     assert all(balances(token)[labeler] == results[labeler] for labeler in first)
 
-    _, report = pay(session, dao, chain_id)
+    _, report = pay(session, payout_dao, chain_id)
     assert report.skipped == list(range(killed_after + 1))
     assert report.paid == list(range(killed_after + 1, 3)) and report.recovered == []
     assert balances(token) == results  # everyone once: nobody skipped, nobody twice
@@ -154,16 +154,16 @@ def test_a_job_killed_between_batches_pays_the_rest_on_rerun(session, dao, chain
     assert reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token).ok
 
 
-def test_a_job_killed_after_mining_and_before_recording_does_not_pay_again(session, dao, chain_id, results, chain):
+def test_a_job_killed_after_mining_and_before_recording_does_not_pay_again(session, payout_dao, chain_id, results, chain):
     """Killed once batch 1's payout is mined but not recorded: the rerun finds it paid and sends nothing for it."""
-    token, batcher, operator = dao
+    token, batcher, operator = payout_dao
     with pytest.raises(Crash):
-        pay(session, dao, chain_id, checkpoint=crash_at("mined", 1))
+        pay(session, payout_dao, chain_id, checkpoint=crash_at("mined", 1))
     assert statuses(session, chain_id) == ["paid", "sent", "planned"]
     mined = session.exec(select(PayoutBatch).where(PayoutBatch.batch_index == 1)).one().tx_hash
     nonce = operator.nonce
 
-    _, report = pay(session, dao, chain_id)
+    _, report = pay(session, payout_dao, chain_id)
     assert report.skipped == [0] and report.recovered == [1] and report.paid == [2]
     assert operator.nonce == nonce + 2  # approve and payout of batch 2; nothing for batch 1
     assert balances(token) == results
@@ -173,39 +173,39 @@ def test_a_job_killed_after_mining_and_before_recording_does_not_pay_again(sessi
     assert reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token).ok
 
 
-def test_a_lost_record_of_the_sent_transaction_is_recovered_from_the_chain(session, dao, chain_id, results):
+def test_a_lost_record_of_the_sent_transaction_is_recovered_from_the_chain(session, payout_dao, chain_id, results):
     """Even when the database lost the `sent` record, isPaid stops a resend and BatchPaid gives the tx."""
-    token, batcher, _ = dao
+    token, batcher, _ = payout_dao
     with pytest.raises(Crash):
-        pay(session, dao, chain_id, checkpoint=crash_at("mined", 0))
+        pay(session, payout_dao, chain_id, checkpoint=crash_at("mined", 0))
     batch = session.exec(select(PayoutBatch).where(PayoutBatch.batch_index == 0)).one()
     mined = batch.tx_hash
     batch.status, batch.tx_hash = BatchStatus.PLANNED, None  # as if that write had never happened
     session.add(batch)
     session.commit()
 
-    _, report = pay(session, dao, chain_id)
+    _, report = pay(session, payout_dao, chain_id)
     assert report.recovered == [0] and report.paid == [1, 2]
     assert balances(token) == results
     assert session.get(PayoutBatch, batch.batch_id).tx_hash == mined
     assert reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token).ok
 
 
-def test_a_job_killed_after_signing_and_before_broadcasting_sends_the_batch_again(session, dao, chain_id, results):
+def test_a_job_killed_after_signing_and_before_broadcasting_sends_the_batch_again(session, payout_dao, chain_id, results):
     """A `sent` batch whose transaction never reached the chain is unpaid there, so it is sent again, once."""
-    token, batcher, _ = dao
+    token, batcher, _ = payout_dao
     with pytest.raises(Crash):
-        pay(session, dao, chain_id, checkpoint=crash_at("sent", 0))
+        pay(session, payout_dao, chain_id, checkpoint=crash_at("sent", 0))
     assert statuses(session, chain_id) == ["sent", "planned", "planned"]
     assert balances(token) == dict.fromkeys(LABELERS, 0)
-    _, report = pay(session, dao, chain_id)
+    _, report = pay(session, payout_dao, chain_id)
     assert report.paid == [0, 1, 2] and balances(token) == results
     assert reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token).ok
 
 
-def test_a_batch_paid_by_a_racing_run_is_recorded_not_repaid(session, dao, chain_id, results, monkeypatch):
+def test_a_batch_paid_by_a_racing_run_is_recorded_not_repaid(session, payout_dao, chain_id, results, monkeypatch):
     """If isPaid said no but the batch got paid before our send, the AlreadyPaid revert is recorded as paid."""
-    token, batcher, operator = dao
+    token, batcher, operator = payout_dao
     plan = plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
     first = plan.batches[0]
     token.approve(batcher, first.batch.total, sender=operator)
@@ -226,22 +226,22 @@ def test_a_batch_paid_by_a_racing_run_is_recorded_not_repaid(session, dao, chain
     assert reconcile(session, chain_id=chain_id, period=PERIOD, batcher=batcher, token=token).ok
 
 
-def test_results_changed_after_planning_are_reported_not_paid(session, dao, chain_id, results):
+def test_results_changed_after_planning_are_reported_not_paid(session, payout_dao, chain_id, results):
     """A late result changes today's computation; the stored plan is paid as it was and the drift is named."""
-    token, _, _ = dao
+    token, _, _ = payout_dao
     plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
     ingest_labeling(session, [{"result_key": "late", "task_key": "t1", "labeler": LABELERS[3], "items": 2,
                                "gold_total": 0, "gold_correct": 0, "submitted_at": END - 1}], received_at=END)  # fmt: skip
     session.commit()
-    plan, report = pay(session, dao, chain_id)
+    plan, report = pay(session, payout_dao, chain_id)
     assert not plan.created and report.paid == [0, 1, 2]
     assert plan.drift == [f"{LABELERS[3]}: planned 20, now 21 SAHARA"]
     assert balances(token) == results
 
 
-def test_a_payer_without_funds_or_role_is_refused_before_sending(session, dao, chain_id, results, accounts, chain):
+def test_a_payer_without_funds_or_role_is_refused_before_sending(session, payout_dao, chain_id, results, accounts, chain):
     """No PAYER_ROLE, or too few SAHARA: a clear error, no transaction, the plan kept for the rerun."""
-    token, batcher, operator = dao
+    token, batcher, operator = payout_dao
     plan = plan_period(session, chain_id=chain_id, period=PERIOD, config=CONFIG)
     with pytest.raises(PayoutError, match="does not hold PAYER_ROLE"):
         pay_plan(session, plan, batcher=batcher, token=token, payer=accounts[2])
@@ -251,11 +251,11 @@ def test_a_payer_without_funds_or_role_is_refused_before_sending(session, dao, c
     assert statuses(session, chain_id) == ["planned"] * 3 and balances(token) == dict.fromkeys(LABELERS, 0)
 
 
-def test_reconcile_names_every_disagreement(session, dao, chain_id, results):
+def test_reconcile_names_every_disagreement(session, payout_dao, chain_id, results):
     """A total changed in the database, and a batch recorded paid that the chain never paid, are reported."""
-    token, batcher, _ = dao
+    token, batcher, _ = payout_dao
     with pytest.raises(Crash):
-        pay(session, dao, chain_id, checkpoint=crash_at("paid", 0))
+        pay(session, payout_dao, chain_id, checkpoint=crash_at("paid", 0))
     batches = session.exec(select(PayoutBatch).order_by(PayoutBatch.batch_index)).all()
     batches[0].total += 1
     batches[2].status = BatchStatus.PAID
