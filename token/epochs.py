@@ -17,7 +17,6 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 from sqlalchemy import Integer, cast, func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from sahara_dao.core.settings import get_settings
@@ -35,7 +34,8 @@ from sahara_dao.token.models import (
 from sahara_dao.token.royalties import AssetShares, Split, split_revenue
 
 FILE_FORMAT = "sahara-epoch-v1"
-SQLITE_SAFE_DIGITS = 18  # decimal strings this short fit a 64-bit integer, so SQLite can sum them exactly
+SQLITE_SAFE_DIGITS = 18  # decimal strings this short fit a 64-bit integer: the widest limb SQLite sums
+INT64_MAX = 2**63 - 1
 
 
 class SettlementError(TokenError, ValueError):
@@ -188,30 +188,46 @@ def gather_inputs(
 
 
 def _revenue_by_asset(session: Session, model, chain_id: int, start: int, end: int) -> tuple[dict[int, int], int]:
-    """Sum ``model.amount`` per asset over the window: in SQL where that is exact, else in Python."""
+    """Sum ``model.amount`` per asset over the window, exactly, in SQL; and count the window's rows."""
     window = (model.chain_id == chain_id, model.occurred_at >= start, model.occurred_at < end)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":  # NUMERIC(78, 0) sums exactly
-        total = func.sum(model.amount)
+    if session.get_bind().dialect.name == "postgresql":  # NUMERIC(78, 0) sums exactly
+        rows = session.exec(
+            select(model.asset_id, func.count(), func.sum(model.amount)).where(*window).group_by(model.asset_id)
+        )
+        sums = [(asset_id, count, int(amount or 0)) for asset_id, count, amount in rows]
     else:
-        longest = session.exec(select(func.max(func.length(model.amount))).where(*window)).one()
-        total = cast(model.amount, Integer) if (longest or 0) <= SQLITE_SAFE_DIGITS else None
-        total = func.sum(total) if total is not None else None
-    if total is not None:
-        try:
-            rows = session.exec(select(model.asset_id, func.count(), total).where(*window).group_by(model.asset_id))
-            sums = [(asset_id, count, int(amount or 0)) for asset_id, count, amount in rows]
-            return {a: amount for a, _, amount in sums if amount}, sum(count for _, count, _ in sums)
-        except OperationalError as exc:  # SQLite: "integer overflow" when a 64-bit sum overflows
-            if "overflow" not in str(exc):
-                raise
-            session.rollback()
-    revenue: dict[int, int] = defaultdict(int)
-    count = 0
-    for asset_id, amount in session.exec(select(model.asset_id, model.amount).where(*window)).yield_per(100_000):
-        revenue[asset_id] += amount
-        count += 1
-    return {a: amount for a, amount in revenue.items() if amount}, count
+        sums = _sqlite_limb_sums(session, model, window)
+    return {a: amount for a, _, amount in sums if amount}, sum(count for _, count, _ in sums)
+
+
+def _sqlite_limb_sums(session: Session, model, window) -> list[tuple[int, int, int]]:
+    """``(asset, rows, sum)`` per asset where SQLite stores amounts as decimal text and sums 64-bit integers.
+
+    Each amount is cut into limbs of ``digits`` decimal digits (its last ``digits`` digits, the
+    ``digits`` before them, ...). ``digits`` is the largest for which ``rows * (10**digits - 1)``
+    stays within a 64-bit integer, so SQLite sums every limb over the window exactly, in one
+    grouped pass that also returns the longest amount; Python joins the limb sums back into
+    integers. Two limbs cover amounts below ``10**22`` even at 100 million rows; a window holding a
+    longer amount is summed again with as many limbs as it needs.
+    """
+    rows = session.exec(select(func.count()).where(*window)).one()  # the window's index alone answers it
+    if not rows:
+        return []
+    digits = min(SQLITE_SAFE_DIGITS, len(str(INT64_MAX // rows)) - 1)
+    limbs = 2
+    while True:
+        columns = [
+            func.sum(cast(func.substr(model.amount, -digits * (k + 1), digits), Integer)) for k in range(limbs)
+        ]
+        query = select(model.asset_id, func.count(), func.max(func.length(model.amount)), *columns)
+        sums = session.exec(query.where(*window).group_by(model.asset_id)).all()
+        longest = max(length for _, _, length, *_ in sums)
+        if longest <= limbs * digits:
+            return [
+                (asset_id, count, sum(int(part) * 10 ** (digits * k) for k, part in enumerate(parts)))
+                for asset_id, count, _, *parts in sums
+            ]
+        limbs = -(-longest // digits)
 
 
 def _asset_shares(session: Session, chain_id: int, end: int) -> dict[int, AssetShares]:
