@@ -15,12 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_utils import to_checksum_address
 from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, select
 
 from sahara_dao.core.settings import get_settings
-from sahara_dao.token.claims import ClaimsTree, add_balances, claims_tree
+from sahara_dao.token.claims import ClaimsTree, add_balances, checksum_address, claims_tree
 from sahara_dao.token.errors import TokenError
 from sahara_dao.token.models import (
     Asset,
@@ -179,7 +178,7 @@ def gather_inputs(
     license_revenue, license_count = _revenue_by_asset(session, LicenseRevenue, chain_id, start, end)
     usage_revenue, usage_count = _revenue_by_asset(session, UsageEvent, chain_id, start, end)
     return EpochInputs(
-        chain_id=chain_id, epoch=epoch, window_start=start, window_end=end, fee_bps=fee_bps, treasury=to_checksum_address(treasury),
+        chain_id=chain_id, epoch=epoch, window_start=start, window_end=end, fee_bps=fee_bps, treasury=checksum_address(treasury),
         license_revenue=license_revenue, usage_revenue=usage_revenue, license_count=license_count,
         usage_count=usage_count, assets=_asset_shares(session, chain_id, end),
         previous_epoch=previous.epoch if previous else None, previous_root=previous.root if previous else None,
@@ -240,7 +239,7 @@ def _asset_shares(session: Session, chain_id: int, end: int) -> dict[int, AssetS
         .order_by(Receipt.asset_id, Receipt.receipt_id)
     )
     for asset_id, contributor, share in session.exec(query):
-        contributors[asset_id].append((to_checksum_address(contributor), share))
+        contributors[asset_id].append((checksum_address(contributor), share))
     upstream: dict[int, list[tuple[int, int]]] = defaultdict(list)
     edges = select(LineageEdge.asset_id, LineageEdge.upstream_id, LineageEdge.share_bps).where(
         LineageEdge.chain_id == chain_id, LineageEdge.added_at < end
