@@ -8,10 +8,10 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test lint bench-gas bench-merkle clean lock airflow-env
+.PHONY: help setup demo test lint bench-gas bench-merkle bench-settlement clean lock airflow-env
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.done $(AIRFLOW_VENV)/.done node_modules/.done .solcx/solc-v$(SOLC_VERSION)  ## create both environments and the offline compiler
 
@@ -54,6 +54,8 @@ bench-gas: setup  ## gas of every contract operation beside the reference figure
 
 bench-merkle: setup  ## StandardMerkleTree build time beside @openzeppelin/merkle-tree's, same leaves (bench/merkle.py)
 	$(PY) bench/merkle.py
+bench-settlement: setup  ## settle 100k, 1M and 10M usage events from SQLite to the root, beside the 60 s / 2 GB target
+	$(PY) bench/settlement.py
 
 lock:  ## re-resolve both environments from their direct dependencies and freeze them
 	rm -rf /tmp/sahara-lock && $(PYTHON) -m venv /tmp/sahara-lock/app && $(PYTHON) -m venv /tmp/sahara-lock/airflow

@@ -1,9 +1,15 @@
-"""Cumulative claim trees and epoch files rebuild the same root."""
+"""Cumulative claim trees: proofs, growing balances, and the fast EIP-55 checksum."""
 
+import random
 
 import pytest
+from eth_utils import to_checksum_address
 
-from sahara_dao.token.claims import add_balances, claims_tree
+from sahara_dao.token.claims import (
+    add_balances,
+    checksum_address,
+    claims_tree,
+)
 from sahara_dao.token.errors import TokenError
 from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree
 
@@ -32,3 +38,18 @@ def test_an_empty_epoch_has_nothing_to_publish():
     """No positive balance: an error instead of an empty tree."""
     with pytest.raises(TokenError, match="nothing to publish"):
         claims_tree({ANA: 0})
+
+
+def test_the_fast_checksum_agrees_with_eth_utils():
+    """checksum_address gives eth_utils' EIP-55 spelling for any case of any address, and its errors."""
+    rng = random.Random(7)
+    for _ in range(2_000):
+        raw = "0x" + rng.randbytes(20).hex()
+        for spelling in (raw, raw.upper().replace("0X", "0x"), to_checksum_address(raw), raw[2:], raw.replace("0x", "0X")):
+            assert checksum_address(spelling) == to_checksum_address(spelling)
+    assert checksum_address(bytes(range(20))) == to_checksum_address(bytes(range(20)))
+    for bad in ("0x" + "g" * 40, "0x" + "a" * 39, "0x" + "a" * 41, "0x" + "a" * 38 + " a"):
+        with pytest.raises(ValueError):
+            to_checksum_address(bad)
+        with pytest.raises(ValueError):
+            checksum_address(bad)

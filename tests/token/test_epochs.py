@@ -1,6 +1,8 @@
 """Epoch computation from the database: exact sums, lineage, cumulative balances, verifiable files."""
 
 import json
+import random
+from collections import defaultdict
 
 import pytest
 from conftest import ANA, BO, CHAIN_ID, CY, TREASURY
@@ -99,7 +101,7 @@ def test_a_tampered_epoch_file_fails_verification(seed, tmp_path):
 
 
 def test_sums_stay_exact_beyond_64_bits(seed):
-    """Usage amounts too large for SQLite's integers are summed exactly (in Python on SQLite)."""
+    """Usage amounts too large for SQLite's integers are summed exactly (in 64-bit limbs on SQLite)."""
     session = seed.session
     _economy(seed)
     big = 2**200 + 12345
@@ -107,6 +109,25 @@ def test_sums_stay_exact_beyond_64_bits(seed):
                            _usage(4, 2, 9 * 10**18, 8)], received_at=0)  # fmt: skip
     inputs = _inputs(session, 1, 0, 100)
     assert inputs.usage_revenue == {1: 2 * big, 2: 18 * 10**18}  # 18e18 overflows a signed 64-bit sum
+
+
+def test_sums_are_exact_for_amounts_of_any_length(seed):
+    """Many amounts per asset, of 18 digits (whose 64-bit sum overflows) or of 1 to 78 digits, sum exactly."""
+    session = seed.session
+    _economy(seed)
+    rng = random.Random(3)
+    records, expected = [], [defaultdict(int), defaultdict(int)]
+    for n in range(300):
+        window = n % 2  # window 0: 18-digit amounts only; window 1: any length up to 2**256 - 1
+        digits = 18 if window == 0 else rng.randint(1, 78)
+        amount = 2**256 - 1 if digits == 78 else rng.randrange(10 ** (digits - 1), 10**digits)
+        asset_id = rng.choice((1, 2, 3))
+        expected[window][asset_id] += amount
+        records.append(_usage(n, asset_id, str(amount), 100 * window + n % 100))
+    ingest_usage(session, records, received_at=0)
+    for window in (0, 1):
+        inputs = _inputs(session, 1 + window, 100 * window, 100 * window + 100)
+        assert inputs.usage_revenue == expected[window] and inputs.usage_count == 150
 
 
 def test_an_epoch_without_any_revenue_has_nothing_to_publish(seed):
