@@ -104,18 +104,9 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
                       f"(up to {settled_until[chain_id]}); settle it by hand if it is owed")  # fmt: skip
             _refuse(session, report, "late", key, payload, reason, received_at, chain_id)
             continue
-        previous = seen.get(key) or _stored_usage(session, key)
-        if previous is not None:
-            if same_content(previous, record):
-                report.duplicates += 1
-            else:
-                reason = f"request_id {key} was already metered with different content"
-                _refuse(session, report, "conflicting duplicate", conflict_key(key, payload), payload, reason,
-                        received_at, chain_id)  # fmt: skip
-            continue
-        session.add(UsageEvent.model_validate(record))
-        seen[key] = record
-        report.stored += 1
+        store_once(session, report, seen, record, UsageEvent, source=USAGE, key=key, payload=payload,
+                   stored=_stored_usage(session, key) if key not in seen else None, received_at=received_at,
+                   chain_id=chain_id)  # fmt: skip
     session.flush()
     return report
 
@@ -136,6 +127,26 @@ def refuse(
 def _refuse(session, report, category, key, payload, reason, received_at, chain_id=None) -> None:
     refuse(session, report, source=USAGE, category=category, key=key, payload=payload, reason=reason,
            received_at=received_at, chain_id=chain_id)  # fmt: skip
+
+
+def store_once(
+    session: Session, report: IntakeReport, seen: dict, record: Any, table: type, *, source: str, key: str,
+    payload: Any, stored: Any, received_at: int, chain_id: int | None,
+) -> None:
+    """Store the validated ``record`` as a ``table`` row under ``key`` unless this call or an earlier
+    one already did (``seen``, ``stored``): the same content is a harmless resend, other content is
+    quarantined as a conflicting duplicate (the first record stands)."""
+    previous = seen.get(key) or stored
+    if previous is None:
+        session.add(table.model_validate(record))
+        seen[key] = record
+        report.stored += 1
+    elif same_content(previous, record):
+        report.duplicates += 1
+    else:
+        refuse(session, report, source=source, category="conflicting duplicate", key=conflict_key(key, payload),
+               payload=payload, reason=f"{key} was already received with different content",
+               received_at=received_at, chain_id=chain_id)  # fmt: skip
 
 
 def same_content(stored: Any, record: Any) -> bool:

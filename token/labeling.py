@@ -44,6 +44,7 @@ from sahara_dao.token.intake import (
     record_key,
     refuse,
     same_content,
+    store_once,
     validation_reason,
 )
 from sahara_dao.token.models import LabelingResult, LabelingResultCreate, LabelingTask, LabelingTaskCreate
@@ -353,18 +354,9 @@ def ingest_labeling(session: Session, records: Iterable[Any], *, received_at: in
             reason = f"gold_correct {record.gold_correct} exceeds gold_total {record.gold_total}"
             _refuse(session, report, "gold_correct > gold_total", key, payload, reason, received_at, chain_id)
             continue
-        previous = seen.get(key) or _stored_result(session, key)
-        if previous is not None:
-            if same_content(previous, record):
-                report.duplicates += 1
-            else:
-                reason = f"result_key {key} was already received with different content"
-                _refuse(session, report, "conflicting duplicate", conflict_key(key, payload), payload, reason,
-                        received_at, chain_id)  # fmt: skip
-            continue
-        session.add(LabelingResult.model_validate(record))
-        seen[key] = record
-        report.stored += 1
+        store_once(session, report, seen, record, LabelingResult, source=LABELING, key=key, payload=payload,
+                   stored=_stored_result(session, key) if key not in seen else None, received_at=received_at,
+                   chain_id=chain_id)  # fmt: skip
     session.flush()
     return report
 
