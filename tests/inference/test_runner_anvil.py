@@ -187,3 +187,27 @@ def test_a_model_file_that_is_not_the_asset_is_refused(ready, quality_model, tmp
         with pytest.raises(ModelRefused, match=f"asset {facts['other']} on chain {CHAIN_ID}"):
             register_model(session, models_dir=tmp_path, source=quality_model, chain_id=CHAIN_ID,
                            asset_id=facts["other"], content_hash=on_chain, registered_at=0)  # fmt: skip
+
+
+def test_sahara_infer_run_takes_a_jsonl_file_and_prints_a_summary(ready, tmp_path):
+    """`sahara infer run --requests FILE` takes the requests in once, runs them with a progress bar
+    and prints requests, batches, rejections by reason, throughput and provider; a rerun does nothing."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sahara_dao.core.cli import cli
+
+    chain, facts = ready
+    lines = [{"request_id": f"c{n}", "chain_id": CHAIN_ID, "asset_id": facts["model"], "account": dev(account).address,
+              "inputs": {"features": [ROW]}} for n, account in enumerate([HOLDER, HOLDER, STRANGER])]  # fmt: skip
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    args = ["infer", "run", "--network", NETWORK, "--requests", str(requests), "--price", f"{facts['model']}={PRICE}"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "taken in: 3 new" in result.output
+    assert "requests 3, ran 2 in 1 batches (2 rows), metered 2" in result.output
+    assert "rejected: 1 no license" in result.output and f"provider {CPU}" in result.output
+    again = CliRunner().invoke(cli, args)
+    assert "taken in: 0 new, 3 already known" in again.output and "requests 0, ran 0" in again.output
