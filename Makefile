@@ -57,6 +57,9 @@ bench-gas: setup  ## gas of every contract operation beside the reference figure
 
 bench-merkle: setup  ## StandardMerkleTree build time beside @openzeppelin/merkle-tree's, same leaves (bench/merkle.py)
 	$(PY) bench/merkle.py
+bench-inference: setup  ## the project's model, one by one vs batched (1, 8, 64, 256): requests/s, p50/p99, speedup beside the 10x target
+	$(PY) bench/inference.py
+
 bench-settlement: setup  ## settle 100k, 1M and 10M usage events from SQLite to the root, beside the 60 s / 2 GB target
 	$(PY) bench/settlement.py
 
