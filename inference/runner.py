@@ -1,0 +1,245 @@
+"""The batch runner: pending requests of one chain, gated, grouped per model, run in dynamic
+batches, metered exactly once.
+
+Each step commits on its own, so a crash anywhere loses nothing and repeats nothing on the rerun:
+1. quota charges left ``pending`` by a crashed run are settled from the chain (sent again only if
+   the license's ``used`` counter shows they never landed);
+2. pending requests pass the license gate (rejected with the reason) and input validation (failed
+   with the reason), the rest run in batches of at most ``max_batch`` rows; results are written and
+   the requests become ``ran``;
+3. API calls of ``ran`` requests are charged with one ``consumeMany`` per run, recorded first;
+4. ``ran`` requests whose calls are charged (or whose license needs no quota) are handed to the usage
+   sinks and marked ``metered`` in the same transaction; the sinks keep one record per request_id.
+"""
+
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlmodel import select
+
+from sahara_dao.core.db import session_scope
+from sahara_dao.inference.engine import Malformed, load_model, results
+from sahara_dao.inference.errors import InferenceError
+from sahara_dao.inference.gate import API, KIND_NAMES, choose_license
+from sahara_dao.inference.models import (
+    FAILED,
+    METERED,
+    PENDING,
+    RAN,
+    REJECTED,
+    InferenceBatch,
+    InferenceRequest,
+    QuotaCharge,
+)  # fmt: skip
+from sahara_dao.inference.store import model_path
+
+log = logging.getLogger(__name__)
+SENT = "sent"
+
+
+@dataclass
+class RunSummary:
+    requests: int = 0
+    batches: int = 0
+    rows: int = 0
+    ran: int = 0
+    metered: int = 0
+    rejected: Counter = field(default_factory=Counter)  # reason -> requests
+    failed: Counter = field(default_factory=Counter)
+    providers: set[str] = field(default_factory=set)
+    quota_calls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        """Requests run per second of the whole run."""
+        return self.ran / self.seconds if self.seconds else 0.0
+
+
+def run_pending(
+    *, ledger, providers: list[str], prices: dict[int, int], sinks: list, max_batch: int = 64,
+    url: str | None = None, clock: Callable[[], int] = lambda: int(time.time()),
+    progress: Callable[[int], None] = lambda n: None,
+) -> RunSummary:
+    """Run every pending request of ``ledger``'s chain; ``prices`` is base units per row, per asset."""
+    if max_batch < 1:
+        raise InferenceError(f"max batch size must be at least 1, not {max_batch}")
+    started, summary = time.perf_counter(), RunSummary()
+    settle_quota(ledger, url)
+    run_requests(ledger, providers, prices, max_batch, url, clock, progress, summary)
+    summary.quota_calls = charge_quota(ledger, url)
+    settle_quota(ledger, url)
+    summary.metered = meter(ledger.chain_id, sinks, url, clock)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def run_requests(ledger, providers, prices, max_batch, url, clock, progress, summary) -> None:
+    with session_scope(url) as session:
+        pending = session.exec(select(InferenceRequest).where(
+            InferenceRequest.chain_id == ledger.chain_id, InferenceRequest.status == PENDING,
+        ).order_by(InferenceRequest.id)).all()  # fmt: skip
+        summary.requests = len(pending)
+        granted = _ungranted_calls(session, ledger.chain_id)
+        now, books = ledger.now(), {}
+        groups: dict[int, list] = defaultdict(list)
+        for request in pending:
+            try:
+                runner = _runner(session, request, providers)
+                rows = runner.validate(request.inputs)
+            except (Malformed, InferenceError) as exc:
+                _finish(request, FAILED, str(exc), summary.failed, progress)
+                continue
+            key = (request.asset_id, request.account)
+            if key not in books:
+                books[key] = ledger.licenses_of(request.asset_id, request.account)
+            chosen, reason = choose_license(books[key], now=now, units=len(rows), granted=granted)
+            if chosen is None:
+                _finish(request, REJECTED, reason, summary.rejected, progress)
+                continue
+            request.license_id, request.license_kind, request.units = chosen.license_id, KIND_NAMES[chosen.kind], len(rows)
+            request.amount = 0 if chosen.kind == API else len(rows) * prices.get(request.asset_id, 0)
+            groups[request.asset_id].append((request, rows, runner))
+        for asset_id, items in groups.items():
+            for batch in _batches(items, max_batch):
+                _run_batch(session, ledger.chain_id, asset_id, batch, clock(), summary)
+                progress(len(batch))
+
+
+def _runner(session, request, providers):
+    path, sha256 = model_path(session, chain_id=request.chain_id, asset_id=request.asset_id)
+    return load_model(str(path), sha256, tuple(providers))
+
+
+def _finish(request, status, reason, counter, progress) -> None:
+    request.status, request.reason = status, reason
+    counter[reason.split(":")[0]] += 1
+    progress(1)
+
+
+def _batches(items, max_batch):
+    """Consecutive requests, at most ``max_batch`` rows a batch (a larger request runs alone)."""
+    batch, rows = [], 0
+    for item in items:
+        if batch and rows + len(item[1]) > max_batch:
+            yield batch
+            batch, rows = [], 0
+        batch.append(item)
+        rows += len(item[1])
+    if batch:
+        yield batch
+
+
+def _run_batch(session, chain_id, asset_id, batch, now, summary) -> None:
+    runner = batch[0][2]
+    stacked = np.concatenate([rows for _, rows, _ in batch])
+    labels, probabilities, elapsed_us = runner.run(stacked)
+    scored = results(labels, probabilities)
+    batch_id = uuid.uuid4().hex
+    session.add(InferenceBatch(batch_id=batch_id, chain_id=chain_id, asset_id=asset_id,
+                               model_sha256=runner.sha256, provider=runner.provider, requests=len(batch),
+                               rows=len(stacked), elapsed_us=elapsed_us, started_at=now))  # fmt: skip
+    log.info("batch %s: %d requests, %d rows on %s", batch_id[:8], len(batch), len(stacked), runner.provider)
+    offset = 0
+    for request, rows, _ in batch:
+        request.result = {"predictions": scored[offset:offset + len(rows)], "provider": runner.provider}
+        request.status, request.batch_id, request.ran_at = RAN, batch_id, now
+        offset += len(rows)
+    summary.batches += 1
+    summary.rows += len(stacked)
+    summary.ran += len(batch)
+    summary.providers.add(runner.provider)
+
+
+def _ungranted_calls(session, chain_id) -> dict[int, int]:
+    """API calls of requests that ran but are not charged on chain yet, per license."""
+    granted: dict[int, int] = defaultdict(int)
+    for request in session.exec(select(InferenceRequest).where(
+        InferenceRequest.chain_id == chain_id, InferenceRequest.status == RAN,
+        InferenceRequest.license_kind == KIND_NAMES[API], InferenceRequest.quota_charge_id.is_(None),
+    )):  # fmt: skip
+        granted[request.license_id] += request.units
+    return granted
+
+
+def charge_quota(ledger, url) -> int:
+    """Record one pending charge per license for the uncharged API calls, then send one consumeMany."""
+    with session_scope(url) as session:
+        for license_id, calls in _ungranted_calls(session, ledger.chain_id).items():
+            charge = QuotaCharge(chain_id=ledger.chain_id, license_id=license_id, calls=calls,
+                                 used_before=ledger.used(license_id))  # fmt: skip
+            session.add(charge)
+            session.flush()
+            for request in session.exec(select(InferenceRequest).where(
+                InferenceRequest.chain_id == ledger.chain_id, InferenceRequest.status == RAN,
+                InferenceRequest.license_id == license_id, InferenceRequest.quota_charge_id.is_(None),
+            )):  # fmt: skip
+                request.quota_charge_id = charge.id
+    with session_scope(url) as session:
+        charges = _pending_charges(session, ledger.chain_id)
+        if not charges:
+            return 0
+        tx_hash = ledger.consume_many([c.license_id for c in charges], [c.calls for c in charges])
+        for charge in charges:
+            charge.status, charge.tx_hash = SENT, tx_hash
+        return sum(c.calls for c in charges)
+
+
+def settle_quota(ledger, url) -> None:
+    """Charges still ``pending`` (a run crashed around its consumeMany): mark those the chain shows
+    as landed, send the others again."""
+    with session_scope(url) as session:
+        resend = []
+        for charge in _pending_charges(session, ledger.chain_id):
+            used = ledger.used(charge.license_id)
+            if used >= charge.used_before + charge.calls:
+                charge.status = SENT
+            elif used == charge.used_before:
+                resend.append(charge)
+            else:
+                raise InferenceError(
+                    f"license {charge.license_id} shows {used} calls used, neither {charge.used_before} nor "
+                    f"{charge.used_before + charge.calls}: another meter charged it; reconcile the charge "
+                    f"{charge.id} by hand"
+                )
+        if resend:
+            tx_hash = ledger.consume_many([c.license_id for c in resend], [c.calls for c in resend])
+            for charge in resend:
+                charge.status, charge.tx_hash = SENT, tx_hash
+
+
+def _pending_charges(session, chain_id) -> list[QuotaCharge]:
+    return list(session.exec(select(QuotaCharge).where(
+        QuotaCharge.chain_id == chain_id, QuotaCharge.status == PENDING,
+    ).order_by(QuotaCharge.id)))  # fmt: skip
+
+
+def meter(chain_id: int, sinks: list, url, clock) -> int:
+    """Hand ``ran`` requests whose calls are paid for to the sinks and mark them ``metered``, in one
+    transaction (the sinks write into the same session)."""
+    with session_scope(url) as session:
+        sent = select(QuotaCharge.id).where(QuotaCharge.status == SENT)
+        ready = list(session.exec(select(InferenceRequest).where(
+            InferenceRequest.chain_id == chain_id, InferenceRequest.status == RAN,
+            (InferenceRequest.license_kind != KIND_NAMES[API]) | InferenceRequest.quota_charge_id.in_(sent),
+        ).order_by(InferenceRequest.id)))  # fmt: skip
+        if not ready:
+            return 0
+        records = [usage_record(request) for request in ready]
+        for sink in sinks:
+            sink(session, records, received_at=clock())
+        for request in ready:
+            request.status = METERED
+        return len(ready)
+
+
+def usage_record(request: InferenceRequest) -> dict:
+    """The usage record of a request that ran, keyed by its request_id."""
+    return {"request_id": request.request_id, "chain_id": request.chain_id, "asset_id": request.asset_id,
+            "license_id": request.license_id, "account": request.account, "units": request.units,
+            "amount": request.amount, "occurred_at": request.ran_at}  # fmt: skip
