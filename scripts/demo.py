@@ -29,9 +29,15 @@ from sahara_dao.core.units import UNIT, format_tokens
 from sahara_dao.governance import lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.params import load_params
+from sahara_dao.inference.build_models import build_quality_model
+from sahara_dao.inference.ledger import ChainLedger
+from sahara_dao.inference.providers import default_providers
+from sahara_dao.inference.requests import submit_requests
+from sahara_dao.inference.runner import run_pending
+from sahara_dao.inference.sinks import load_usage_sinks
+from sahara_dao.inference.store import file_sha256, register_model
 from sahara_dao.token.allocation import load_genesis
 from sahara_dao.token.epochs import read_epoch_file
-from sahara_dao.token.intake import ingest_usage
 from sahara_dao.token.labeling import ingest_labeling, load_labeling_config, period_of, upsert_tasks
 from sahara_dao.token.models import Epoch
 from sahara_dao.token.payouts import run_payouts
@@ -141,7 +147,7 @@ def _event(receipt, event, field):
     return getattr(receipt.events.filter(event)[0], field)
 
 
-def run_market(ecosystem: str, record, scale: int) -> dict:
+def run_market(ecosystem: str, record, scale: int, model_file: Path) -> dict:
     """Assets, offers, licenses and metering on the connected chain; returns what the summary names."""
     from eth_utils import keccak
 
@@ -154,13 +160,18 @@ def run_market(ecosystem: str, record, scale: int) -> dict:
     ana, bo, cy = (load_account(f"dev:{i}", local=True) for i in (4, 5, 6))
 
     def register(owner, kind, label, contributors, lineage=()):
-        receipt = registry.register(kind, keccak(text=label), f"ipfs://sahara-demo/{label}", contributors,
-                                    list(lineage), sender=owner)  # fmt: skip
+        """Register an asset; a model's content hash is its ONNX file's sha256 (the inference store checks it)."""
+        if isinstance(label, Path):
+            content, label = bytes.fromhex(file_sha256(label)[2:]), label.stem
+        else:
+            content = keccak(text=label)
+        receipt = registry.register(kind, content, f"ipfs://sahara-demo/{label}", contributors, list(lineage),
+                                    sender=owner)  # fmt: skip
         return _event(receipt, registry.AssetRegistered, "assetId")
 
     dataset = register(ana, DATASET, "street-signs-dataset",
                        [(ana.address, 4000, CREATOR), (bo.address, 3500, LABELER), (cy.address, 2500, CURATOR)])  # fmt: skip
-    model = register(bo, MODEL, "sign-classifier", [(bo.address, 10_000, TRAINER)], [(dataset, TRAINED_ON, 2000)])
+    model = register(bo, MODEL, model_file, [(bo.address, 10_000, TRAINER)], [(dataset, TRAINED_ON, 2000)])
     agent = register(cy, AGENT, "road-assistant", [(cy.address, 10_000, CREATOR)], [(model, USES, 1000)])
 
     def offer(owner, asset, kind, duration, quota, price):
@@ -182,8 +193,8 @@ def run_market(ecosystem: str, record, scale: int) -> dict:
     # The community bucket funds the operator's budget: pay-per-use fees it deposits, labelers it pays.
     token.transfer(operator.address, 10_000 * UNIT, sender=community)
     used = licenses.license(api_license)
-    say(f"  {ecosystem:9} registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream), "
-        f"agent {agent} using it (10%)")  # fmt: skip
+    say(f"  {ecosystem:9} registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream; "
+        f"its content hash is the ONNX file's sha256), agent {agent} using it (10%)")  # fmt: skip
     say(f"  {'':9} sold perpetual {format_tokens(prices['perpetual'])} (ERC-2612 permit), 30-day "
         f"{format_tokens(prices['monthly'])}, API {format_tokens(prices['api'])} SAHARA; metered "
         f"{used.used} of {used.quota} API calls")  # fmt: skip
@@ -212,19 +223,31 @@ def chain_time() -> int:
     return max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
 
 
-def meter_usage(chain_id: int, market: dict, scale: int, at: int) -> None:
-    """Pay-per-use inference of the model, as the meter reports it (a resent record and a malformed
-    one included): stored once, the malformed one quarantined."""
+def run_inference(ecosystem: str, record, market: dict, model_file: Path, scale: int) -> None:
+    """A batch of inference on the model: its 30-day licensee sends 20 requests (one malformed), an
+    account without a license sends one; each request that ran is metered once at the model's price."""
+    settings = get_settings()
     _, model, _ = market["assets"]
-    records = [{"request_id": f"{chain_id}-{at}-{n}", "chain_id": chain_id, "asset_id": model,
-                "license_id": market["api_license"], "account": market["licensee"], "units": 1,
-                "amount": str(3 * UNIT * scale // 2), "occurred_at": at} for n in range(20)]  # fmt: skip
-    records += [records[0], {"request_id": f"{chain_id}-{at}-bad", "chain_id": chain_id, "asset_id": model,
-                             "account": market["licensee"], "units": 1, "amount": 1.5, "occurred_at": at}]  # fmt: skip
-    with session_scope() as session:
-        report = ingest_usage(session, records, received_at=at)
-    say(f"  {'':9} usage: {report.stored} paid requests of {format_tokens(3 * UNIT * scale // 2)} SAHARA metered, "
-        f"{report.duplicates} resent record ignored, {report.quarantined_total} malformed one quarantined")  # fmt: skip
+    price = 3 * UNIT * scale // 2
+    with connect(f"{ecosystem}:local:foundry"):
+        ledger = ChainLedger(load_account("dev:9", local=True))
+        features = [[0.95, 12.0, 0.9, 0.02], [0.55, 3.0, 0.4, 0.3]]
+        requests = [{"request_id": f"{record.chain_id}-{model}-{n}", "chain_id": record.chain_id, "asset_id": model,
+                     "account": market["licensee"], "inputs": {"features": [features[n % 2]]}} for n in range(19)]  # fmt: skip
+        requests.append(requests[0] | {"request_id": f"{record.chain_id}-{model}-bad", "inputs": {"features": [[1.0]]}})
+        requests.append(requests[0] | {"request_id": f"{record.chain_id}-{model}-nolicense",
+                                       "account": load_account("dev:7", local=True).address})  # fmt: skip
+        with session_scope() as session:
+            register_model(session, models_dir=settings.data_dir / "models", source=model_file, chain_id=record.chain_id,
+                           asset_id=model, content_hash=ledger.content_hash(model), registered_at=ledger.now())  # fmt: skip
+            submit_requests(session, requests, submitted_at=ledger.now())
+        summary = run_pending(ledger=ledger, providers=default_providers(), prices={model: price},
+                              sinks=load_usage_sinks(), clock=ledger.now)  # fmt: skip
+    rejected = ", ".join(f"{n} {reason}" for reason, n in sorted(summary.rejected.items()))
+    failed = ", ".join(f"{n} {reason}" for reason, n in sorted(summary.failed.items()))
+    say(f"  {'':9} inference: {summary.requests} requests to the model, {summary.ran} ran in {summary.batches} batch on "
+        f"{', '.join(sorted(summary.providers))}; rejected: {rejected}; failed alone: {failed}; "
+        f"{summary.metered} metered at {format_tokens(price)} SAHARA each")  # fmt: skip
 
 
 def settle_and_claim(ecosystem: str, market: dict, params) -> None:
@@ -242,6 +265,7 @@ def settle_and_claim(ecosystem: str, market: dict, params) -> None:
         _, pending_epoch, _, activates_at = ctx.vault.pendingRoot()
         if pending_epoch:  # a chain reloaded before the last root activated: only one root can be pending
             chain.mine(timestamp=max(activates_at, chain_time()))
+        chain.mine()  # a block after the metered requests: the window ends after them
         index_network(f"{ecosystem}:local:foundry")
         end = chain.blocks.head.timestamp + 1
         outcome = settle(ctx, epoch=number, window=(start, end), progress=lambda line: None)
@@ -263,7 +287,7 @@ def settle_and_claim(ecosystem: str, market: dict, params) -> None:
         chain.mine(deltatime=params.economy.claim_activation_delay + 1)
         earned = {account: int(amount) for account, amount in document["outputs"]["earned"].items()}
         names = market["names"]
-        say(f"\n  {'':9} {'account':30} {'earned this epoch':>18} {'claimed now':>12} {'SAHARA now':>16}")
+        say(f"\n  {'':9} {'account':30} {'earned this epoch':>18} {'claimed now':>12} {'SAHARA now':>20}")
         paid_total = 0
         for account in earned:
             before = ctx.token.balanceOf(account)
@@ -273,7 +297,7 @@ def settle_and_claim(ecosystem: str, market: dict, params) -> None:
             paid = ctx.token.balanceOf(account) - before
             paid_total += paid
             say(f"  {'':9} {names.get(account, account):30} {format_tokens(earned[account]):>18} "
-                f"{format_tokens(paid):>12} {format_tokens(ctx.token.balanceOf(account)):>16}")  # fmt: skip
+                f"{format_tokens(paid):>12} {format_tokens(ctx.token.balanceOf(account)):>20}")  # fmt: skip
         if paid_total != sum(earned.values()):
             raise SaharaError(f"the claims on {ecosystem} did not pay exactly the epoch's split")
         say()
@@ -340,16 +364,18 @@ def main() -> int:
         say("\n3. a treasury grant on ethereum, from proposal to execution")
         with connect("ethereum:local:foundry"):
             run_proposal(records["ethereum"], params)
-        say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, metering")
+        say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
+        model_file = build_quality_model(settings.data_dir / "models" / "build")
+        say(f"  model      {model_file.name}: a labeling-quality classifier trained here and exported to ONNX, "
+            f"sha256 {file_sha256(model_file)[:18]}…")  # fmt: skip
         markets = {}
         for scale, ecosystem in enumerate(sorted(records, key=lambda name: name != "ethereum"), start=1):
             network = f"{ecosystem}:local:foundry"
             with connect(network):
                 catch_up_clock(records[ecosystem].chain_id)
-                markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale)
-                at = chain_time() - 1
-            index_network(network)
-            meter_usage(records[ecosystem].chain_id, markets[ecosystem], scale, at)
+                markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, model_file)
+            index_network(network)  # the meter's usage records name assets the database must know
+            run_inference(ecosystem, records[ecosystem], markets[ecosystem], model_file, scale)
         say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
         for ecosystem in markets:
             settle_and_claim(ecosystem, markets[ecosystem], params)

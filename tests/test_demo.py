@@ -35,13 +35,16 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     flat = " ".join(text.split())
     assert flat.count("registered dataset 1 (3 contributors), model 2 trained on it") == 2
     assert flat.count("metered 10 of 1000 API calls") == 2
-    assert "20 paid requests of 1.5 SAHARA metered, 1 resent record ignored, 1 malformed one quarantined" in flat
-    assert ("epoch 1: 1,600 SAHARA of license fees + 30 of pay-per-use (20 requests; 1 records held in quarantine) "
-            "= 1,630 SAHARA split (fee 81.5, upstream 112.1); deposited 30 of pay-per-use fees") in flat
-    assert "epoch 1: 3,200 SAHARA of license fees + 60 of pay-per-use" in flat  # bsc, prices doubled
+    # inference: the 30-day licensee's requests run and are metered once; no license -> rejected
+    assert ("inference: 21 requests to the model, 19 ran in 1 batch on CPUExecutionProvider; rejected: 1 no "
+            "license; failed alone: 1 wrong shape; 19 metered at 1.5 SAHARA each") in flat
+    assert ("epoch 1: 1,600 SAHARA of license fees + 28.5 of pay-per-use (19 requests; 0 records held in quarantine) "
+            "= 1,628.5 SAHARA split (fee 81.425, upstream 111.815); deposited 28.5 of pay-per-use fees") in flat
+    assert "epoch 1: 3,200 SAHARA of license fees + 57 of pay-per-use" in flat  # bsc, prices doubled
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2
-    for line in ("ana (dataset creator) 421.04 421.04 421.04", "treasury (timelock) 81.5 81.5 1,999,000,081.5",
-                 "bo (labeler, model trainer) 778.81 778.81 778.81", "bo (labeler, model trainer) 1,557.62 1,557.62"):
+    for line in ("ana (dataset creator) 420.926 420.926 420.926", "treasury (timelock) 81.425 81.425 1,999,000,081.425",
+                 "bo (labeler, model trainer) 777.57025 777.57025 777.57025",
+                 "bo (labeler, model trainer) 1,555.1405 1,555.1405"):  # fmt: skip
         assert line in flat
     for chain_id in ("31937", "31938"):
         assert (tmp_path / "epochs" / chain_id / "epoch-1.json").exists()
@@ -59,5 +62,5 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     flat = " ".join(again.stdout.split())
     assert "epoch 2: 1,600 SAHARA of license fees" in flat and "epoch 2: 3,200 SAHARA of license fees" in flat
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2 and "state executed" in flat
-    assert "ana (dataset creator) 421.04 421.04 842.08" in flat  # cumulative: one claim per epoch's earnings
+    assert "ana (dataset creator) 420.926 420.926 841.852" in flat  # cumulative: one claim per epoch's earnings
     assert (tmp_path / "epochs" / "31938" / "epoch-2.json").exists()

@@ -93,7 +93,7 @@ def ingest_usage(session: Session, records: Iterable[Any], *, received_at: int) 
         chain_id = record.chain_id
         if chain_id not in known_chains:
             reason = f"unknown chain {chain_id}: index a deployment on it first (sahara index)"
-            _refuse(session, report, "unknown chain", key, payload, reason, received_at)
+            _refuse(session, report, "unknown chain", key, payload, reason, received_at, chain_id)
             continue
         if (chain_id, record.asset_id) not in assets:
             reason = f"unknown asset {record.asset_id} on chain {chain_id}"
