@@ -17,18 +17,48 @@ Values keep their input order: ``tree.values[i]`` is the ``i``-th row given to :
 library's. Elementary static types are encoded by hand, other types go through ``eth_abi``.
 
 Building works on whole columns with C loops (``map`` over builtins, one keccak call per hash), so
-the cost is close to the floor of three keccak256 per leaf: ``of`` over 100,000 ``(address,
-uint256)`` leaves takes about 0.35 s, over 1,000,000 about 4 s (``bench/merkle.py``).
+the cost is close to the floor of three keccak256 per leaf (``bench/merkle.py`` measures it).
+
+Large trees (``PARALLEL_MIN_LEAVES``, 250,000 rows, and up) are built by several processes where
+``fork`` exists; ``of(..., workers=1)`` and smaller trees build in this process, with the same result
+to the byte:
+
+- a ``ProcessPoolExecutor`` with the ``fork`` context and ``workers - 1`` processes (default: the CPUs
+  this process may run on), made and shut down inside the one ``of`` call. The rows reach the workers
+  through the fork itself (the pool's ``initargs`` are inherited, never pickled); a worker turns its
+  collector off so that it does not walk, and copy, the heap it shares;
+- leaves: the rows are cut into ``workers`` contiguous chunks; each worker encodes and double-hashes
+  its chunk, sorts it stably and sends back one ``bytes`` of 32-byte hashes and an ``array`` of their
+  row indices, while this process does the last chunk. One ``sorted`` over the runs in chunk order
+  merges them (Timsort finds the runs; equal leaves keep their input order, as one global stable
+  sort would);
+- inner nodes: each block of parents whose children are done (see :func:`_hash_inner`) of 16,384
+  nodes or more is cut into contiguous parts: the workers get their parts' children as one ``bytes``
+  and return the parents as one ``bytes``, this process hashes the last part; smaller blocks (the
+  top of the tree) are hashed here;
+- results go back in chunk order, whatever order the workers finish in, so the tree never depends
+  on scheduling. Any failure (no ``fork``, a pool that cannot start, a broken worker, a row that does
+  not encode) drops the parallel attempt and builds in this process, which also words the error.
+
+The gain depends on free cores: forking and the copy-on-write faults of the shared heap cost
+about 10 to 20% extra CPU, so on a machine whose other core is busy it is small.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
+import multiprocessing
+import os
 import re
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
+from struct import iter_unpack
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -277,19 +307,37 @@ def _fromhex_all(items: list[Any], size: int) -> list[bytes] | None:
 
 
 def _encode_balances(rows: list[tuple[Any, ...]]) -> list[bytes] | None:
-    """``abi.encode(address, uint256)`` of every row, or None unless all are (0x-hex str, int) pairs."""
-    zero12, fromhex = _ZERO12, bytes.fromhex
-    try:
-        encoded = [zero12 + fromhex(account[2:]) + amount.to_bytes(32, "big") for account, amount in rows]
-    except (TypeError, ValueError, AttributeError, OverflowError):  # not str and int, or out of range
+    """``abi.encode(address, uint256)`` of every row, or None unless all are (0x-hex str, int) pairs.
+
+    Column by column, every loop in C: the checks first (two items a row, exact ``str`` and ``int``
+    types, so no bools, a ``0x`` prefix), then ``fromhex`` and ``to_bytes`` (which reject what is not
+    hex or does not fit 256 bits) joined behind 12 zero bytes; an address of other than 20 bytes
+    shows as an encoding of other than 64.
+    """
+    if set(map(len, rows)) != {2}:
         return None
+    accounts = list(map(itemgetter(0), rows))
+    amounts = list(map(itemgetter(1), rows))
     if (
-        set(map(len, encoded)) != {64}
-        or set(map(type, map(itemgetter(1), rows))) != {int}  # no bools
-        or not all(map(str.startswith, map(itemgetter(0), rows), repeat("0x")))
+        set(map(type, accounts)) != {str}
+        or set(map(type, amounts)) != {int}
+        or not all(map(str.startswith, accounts, repeat("0x")))
     ):
         return None
-    return encoded
+    try:
+        encoded = list(
+            map(
+                b"".join,
+                zip(
+                    repeat(_ZERO12),
+                    map(bytes.fromhex, map(_AFTER_0X, accounts)),
+                    map(int.to_bytes, amounts, repeat(32), repeat("big")),
+                ),
+            )
+        )
+    except (ValueError, OverflowError):  # not hex, negative or 2**256 and up
+        return None
+    return encoded if set(map(len, encoded)) == {64} else None
 
 
 def _encode_rows(rows: list[tuple[Any, ...]], leaf_encoding: Sequence[str]) -> list[bytes]:
@@ -306,6 +354,171 @@ def _leaf_hashes(rows: list[tuple[Any, ...]], leaf_encoding: Sequence[str]) -> l
 def _hash_pairs(lefts: list[bytes], rights: list[bytes]) -> list[bytes]:
     """The parent of each ``(lefts[i], rights[i])``: keccak256 of the pair in ascending order."""
     return keccak256_many([a + b if a <= b else b + a for a, b in zip(lefts, rights, strict=True)])
+
+
+def _split32(blob: bytes) -> list[bytes]:
+    """``blob`` cut into its 32-byte pieces (``struct.iter_unpack``: about 90 ns a piece)."""
+    return list(map(itemgetter(0), iter_unpack("32s", blob)))
+
+
+def _layout(leaves: Iterable[bytes], order: Iterable[int], n: int) -> tuple[list[bytes], list[int]]:
+    """The tree array with ``leaves`` (hashes in tree order) in place and its inner nodes still
+    empty, and the tree index of every value: the k-th leaf in order sits at ``tree[2n - 2 - k]``,
+    so the leaves fill ``tree[n - 1:]`` backwards, and ``order[k]`` is the value it belongs to."""
+    backwards = list(leaves)
+    backwards.reverse()
+    tree = [b""] * (n - 1) + backwards
+    tree_indices = [0] * n
+    deque(map(tree_indices.__setitem__, order, range(2 * n - 2, n - 2, -1)), maxlen=0)
+    return tree, tree_indices
+
+
+def _hash_inner(tree: list[bytes], n: int, pool: Executor | None = None, workers: int = 1) -> None:
+    """Fill in the inner nodes ``tree[:n - 1]`` from the leaves, in blocks ``tree[start:end]`` whose
+    children ``(2i + 1, 2i + 2)`` all lie at or beyond ``end``, hence are done: one C loop per block,
+    about log2(n) blocks. With a ``pool``, a block of ``_PARALLEL_MIN_BLOCK`` nodes or more is cut
+    into ``workers`` contiguous parts hashed by the workers (children sent, parents returned as one
+    ``bytes`` each), put back in part order."""
+    end = n - 1
+    while end > 0:
+        start = end // 2
+        if pool is not None and end - start >= _PARALLEL_MIN_BLOCK:
+            parts = _bounds(start, end, workers)
+            *theirs, (s, e) = parts  # this process hashes the last part while the workers do the rest
+            futures = [pool.submit(_worker_pairs, b"".join(tree[2 * a + 1 : 2 * b + 1])) for a, b in theirs]
+            tree[s:e] = _hash_pairs(tree[2 * s + 1 : 2 * e : 2], tree[2 * s + 2 : 2 * e + 1 : 2])
+            for (a, b), future in zip(theirs, futures, strict=True):
+                tree[a:b] = _split32(future.result())
+        else:
+            lefts = tree[2 * start + 1 : 2 * end : 2]
+            rights = tree[2 * start + 2 : 2 * end + 1 : 2]
+            tree[start:end] = _hash_pairs(lefts, rights)
+        end = start
+
+
+# --------------------------------------------------------------------------------------------------
+# Building in worker processes (see the module docstring)
+
+PARALLEL_MIN_LEAVES = 250_000
+"""``of`` builds in worker processes from this many leaves up (when it may: see :func:`default_workers`)."""
+_PARALLEL_MIN_BLOCK = 16_384
+"""A block of inner nodes this large is hashed by the workers, a smaller one in this process."""
+
+_worker_job: tuple[list[tuple[Any, ...]], tuple[str, ...]] | None = None
+"""In a worker process only: the rows and leaf encoding it inherited from the build that forked it."""
+
+
+def default_workers() -> int:
+    """How many worker processes ``of`` uses by default: the CPUs this process may run on, or 1
+    (build in this process) where ``fork`` is not available."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _bounds(start: int, end: int, parts: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into ``parts`` contiguous ranges of nearly equal size, in order."""
+    size = end - start
+    cuts = [start + size * k // parts for k in range(parts + 1)]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if a < b]
+
+
+def _worker_init(rows: list[tuple[Any, ...]], leaf_encoding: tuple[str, ...]) -> None:
+    global _worker_job
+    # A worker makes no cycles; a full collection would walk (and so copy, page by page) the
+    # parent's whole heap that it shares copy-on-write.
+    gc.disable()
+    _worker_job = (rows, leaf_encoding)
+
+
+def _worker_leaves(lo: int, hi: int, sort_leaves: bool) -> tuple[bytes, array | None]:
+    """In a worker: the leaf hashes of ``rows[lo:hi]`` as one ``bytes`` (sorted when ``sort_leaves``,
+    stably) and, when sorted, the value index of each."""
+    assert _worker_job is not None, "not in a merkle tree worker"
+    rows, leaf_encoding = _worker_job
+    hashes = _leaf_hashes(rows[lo:hi], leaf_encoding)
+    if not sort_leaves:
+        return b"".join(hashes), None
+    local = sorted(range(len(hashes)), key=hashes.__getitem__)
+    return b"".join(map(hashes.__getitem__, local)), array("q", map(lo.__add__, local))
+
+
+def _worker_pairs(children: bytes) -> bytes:
+    """In a worker: the parents of consecutive pairs of the 32-byte nodes in ``children``."""
+    nodes = _split32(children)
+    return b"".join(_hash_pairs(nodes[0::2], nodes[1::2]))
+
+
+def _build_serial(
+    rows: list[tuple[Any, ...]], leaf_encoding: Sequence[str], sort_leaves: bool
+) -> tuple[list[bytes], list[int]]:
+    n = len(rows)
+    hashes = _leaf_hashes(rows, leaf_encoding)
+    if sort_leaves:
+        order: Sequence[int] = sorted(range(n), key=hashes.__getitem__)
+        tree, tree_indices = _layout(map(hashes.__getitem__, order), order, n)
+    else:
+        order = range(n)
+        tree, tree_indices = _layout(hashes, order, n)
+    del hashes
+    _hash_inner(tree, n)
+    return tree, tree_indices
+
+
+def _build_parallel(
+    rows: list[tuple[Any, ...]], leaf_encoding: Sequence[str], sort_leaves: bool, workers: int
+) -> tuple[list[bytes], list[int]] | None:
+    """The tree built by ``workers`` forked processes, or None if that fails in any way (the caller
+    then builds it in this process, which also words any error in the rows)."""
+    n = len(rows)
+    try:
+        pool = ProcessPoolExecutor(
+            workers - 1,  # this process is the last worker
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_init,
+            initargs=(rows, tuple(leaf_encoding)),  # inherited through fork, never pickled
+        )
+        try:
+            chunks = _bounds(0, n, workers)
+            futures = [pool.submit(_worker_leaves, lo, hi, sort_leaves) for lo, hi in chunks[:-1]]
+            lo, hi = chunks[-1]
+            own = _leaf_hashes(rows[lo:hi], leaf_encoding)  # while the workers hash the others
+            hashes: list[bytes] = []
+            runs: list[int] = []
+            for future in futures:
+                blob, indices = future.result()
+                hashes += _split32(blob)
+                if indices is not None:
+                    runs += indices
+            if sort_leaves:
+                local = sorted(range(len(own)), key=own.__getitem__)
+                hashes += map(own.__getitem__, local)
+                runs += map(lo.__add__, local)
+                del local
+            else:
+                hashes += own
+            del own
+            if len(hashes) != n:
+                return None
+            if sort_leaves:
+                # Sorted runs in input order: Timsort merges them (stable, like one sort of all).
+                merged = sorted(range(n), key=hashes.__getitem__)
+                order = list(map(runs.__getitem__, merged))
+                del runs
+                tree, tree_indices = _layout(map(hashes.__getitem__, merged), order, n)
+                del merged, order
+            else:
+                tree, tree_indices = _layout(hashes, range(n), n)
+            del hashes
+            _hash_inner(tree, n, pool, workers)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    except Exception:  # a pool that cannot start or breaks, a row that does not encode, ...
+        return None
+    return tree, tree_indices
 
 
 def _column_to_json(column: list[Any]) -> list[Any]:
@@ -350,32 +563,29 @@ class StandardMerkleTree:
 
     @classmethod
     def of(
-        cls, values: Iterable[Sequence[Any]], leaf_encoding: Sequence[str], *, sort_leaves: bool = True
+        cls,
+        values: Iterable[Sequence[Any]],
+        leaf_encoding: Sequence[str],
+        *,
+        sort_leaves: bool = True,
+        workers: int | None = None,
     ) -> StandardMerkleTree:
         """The tree of ``values`` (rows of ``leaf_encoding``), as ``StandardMerkleTree.of`` builds it.
 
+        From ``PARALLEL_MIN_LEAVES`` rows up it is built by ``workers`` forked processes (default:
+        :func:`default_workers`; 1 builds in this process), with the same result to the byte.
         Raises MerkleTreeError on an empty list or a value that does not encode.
         """
         rows = list(map(tuple, values))
         if not rows:
             raise MerkleTreeError("a merkle tree needs at least one leaf")
-        n = len(rows)
-        hashes = _leaf_hashes(rows, leaf_encoding)
-        order = sorted(range(n), key=hashes.__getitem__) if sort_leaves else range(n)
-        # The k-th leaf in order sits at tree[2n - 2 - k]: the leaves fill tree[n - 1:] backwards.
-        tree = [b""] * (n - 1) + list(map(hashes.__getitem__, reversed(order)))
-        tree_indices = [0] * n
-        for tree_index, value_index in zip(range(2 * n - 2, n - 2, -1), order, strict=True):
-            tree_indices[value_index] = tree_index
-        # Hash the inner nodes in blocks tree[start:end] whose children (2i+1, 2i+2) all lie at or
-        # beyond `end`, hence are done: one C loop per block, about log2(n) blocks.
-        end = n - 1
-        while end > 0:
-            start = end // 2
-            lefts = tree[2 * start + 1 : 2 * end : 2]
-            rights = tree[2 * start + 2 : 2 * end + 1 : 2]
-            tree[start:end] = _hash_pairs(lefts, rights)
-            end = start
+        workers = default_workers() if workers is None else workers
+        built = None
+        if workers > 1 and len(rows) >= PARALLEL_MIN_LEAVES:
+            built = _build_parallel(rows, leaf_encoding, sort_leaves, workers)
+        if built is None:
+            built = _build_serial(rows, leaf_encoding, sort_leaves)
+        tree, tree_indices = built
         return cls(tree, rows, tree_indices, leaf_encoding)
 
     @classmethod

@@ -6,9 +6,11 @@ then loads the other's dump.
 """
 
 import json
+import multiprocessing
 import random
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sahara_dao.token import merkle
 from sahara_dao.token.errors import MerkleTreeError
 from sahara_dao.token.merkle import (
     BALANCE_ENCODING,
@@ -392,3 +395,70 @@ def test_column_fast_path_agrees_with_the_checked_encoder():
         StandardMerkleTree.of([*rows, ("0x" + "11" * 20, True)], BALANCE_ENCODING)
     with pytest.raises(MerkleTreeError, match="0x-hex"):
         StandardMerkleTree.of([*rows, ("ab" + "11" * 20, 1)], BALANCE_ENCODING)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building in worker processes gives the serial build's tree to the byte
+
+
+def assert_same_tree(ours: StandardMerkleTree, theirs: StandardMerkleTree) -> None:
+    assert ours.root == theirs.root
+    assert ours.tree == theirs.tree
+    assert ours.dump() == theirs.dump()
+    assert ours.values == theirs.values
+    for i in range(0, len(ours), 997):
+        assert ours.get_proof(i) == theirs.get_proof(i)
+
+
+@pytest.fixture
+def parallel_builds(monkeypatch):
+    """Lets 120,000 leaves go to the workers, and records whether each parallel build succeeded."""
+    monkeypatch.setattr(merkle, "PARALLEL_MIN_LEAVES", 50_000)
+    outcomes = []
+    build = merkle._build_parallel
+
+    def recorded(*args, **kwargs):
+        built = build(*args, **kwargs)
+        outcomes.append(built is not None)
+        return built
+
+    monkeypatch.setattr(merkle, "_build_parallel", recorded)
+    return outcomes
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_parallel_build_equals_the_serial_build(parallel_builds):
+    rng = random.Random(120)
+    rows = random_balances(rng, 120_000)
+    rows[7] = rows[70_001]  # a repeated leaf across two workers' chunks keeps the stable order
+    serial = StandardMerkleTree.of(rows, BALANCE_ENCODING, workers=1)
+    assert parallel_builds == []
+    for workers in (2, 3):
+        assert_same_tree(StandardMerkleTree.of(rows, BALANCE_ENCODING, workers=workers), serial)
+    unsorted_serial = StandardMerkleTree.of(rows, BALANCE_ENCODING, sort_leaves=False, workers=1)
+    unsorted = StandardMerkleTree.of(rows, BALANCE_ENCODING, sort_leaves=False, workers=2)
+    assert_same_tree(unsorted, unsorted_serial)
+    assert parallel_builds == [True, True, True]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_parallel_build_from_a_thread_and_its_fallbacks(parallel_builds, monkeypatch):
+    rows = random_balances(random.Random(121), 60_000)
+    serial = StandardMerkleTree.of(rows, BALANCE_ENCODING, workers=1)
+    with ThreadPoolExecutor(1) as threads:
+        assert_same_tree(threads.submit(StandardMerkleTree.of, rows, BALANCE_ENCODING, workers=2).result(), serial)
+    assert parallel_builds == [True]
+
+    # A row that does not encode: the workers fail, the serial build words the error.
+    bad = [*rows[:59_999], ("0xnot-hex", 5)]
+    with pytest.raises(MerkleTreeError, match="address"):
+        StandardMerkleTree.of(bad, BALANCE_ENCODING, workers=2)
+    assert parallel_builds == [True, False]
+
+    # A pool that cannot start: the same tree, built here.
+    def broken(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(merkle, "ProcessPoolExecutor", broken)
+    assert_same_tree(StandardMerkleTree.of(rows, BALANCE_ENCODING, workers=2), serial)
+    assert parallel_builds == [True, False, False]
