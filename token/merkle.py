@@ -51,6 +51,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import threading
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -410,8 +411,9 @@ _worker_job: tuple[list[tuple[Any, ...]], tuple[str, ...]] | None = None
 
 def default_workers() -> int:
     """How many worker processes ``of`` uses by default: the CPUs this process may run on, or 1
-    (build in this process) where ``fork`` is not available."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    (build in this process) where ``fork`` is not available or other threads run: a fork copies
+    locks that another thread may hold (logging, an I/O buffer) and the child could wait on them forever."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     try:
         return len(os.sched_getaffinity(0))
