@@ -40,7 +40,7 @@ node_modules/.done: package.json package-lock.json
 	chmod +x $@
 	$@ --version | grep -q "Version: $(SOLC_VERSION)+commit"
 
-demo: setup  ## run the main job: two local anvil chains, deploy, one DAO proposal to an executed treasury transfer
+demo: setup  ## run the main job on two local chains: deploy, a DAO grant, assets, licenses, inference, settlement, claims, labeling payouts
 	$(PY) scripts/demo.py
 
 test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging)
