@@ -9,8 +9,6 @@ tree root is published. The epoch file holds all of these inputs, so anyone can 
 from the file alone (:func:`verify_epoch_file`).
 """
 
-import functools
-import gc
 import json
 import os
 from collections import defaultdict
@@ -23,6 +21,7 @@ from sqlmodel import Session, select
 from sahara_dao.core.settings import get_settings
 from sahara_dao.token.claims import ClaimsTree, add_balances, checksum_address, claims_tree
 from sahara_dao.token.errors import TokenError
+from sahara_dao.token.merkle import gc_paused
 from sahara_dao.token.models import (
     Asset,
     Epoch,
@@ -41,28 +40,6 @@ INT64_MAX = 2**63 - 1
 
 class SettlementError(TokenError, ValueError):
     """A settlement cannot run as asked (window, order of epochs, chain state)."""
-
-
-def _gc_paused(function):
-    """Run ``function`` with the cyclic garbage collector paused.
-
-    Settling builds hundreds of thousands of tuples, dicts and lists (shares, balances, the tree, the
-    file's document) that hold no reference cycles; the collections their allocation triggers walk
-    all of them again and again, which was more than half the time of the tree and the file at
-    100,000 accounts. Reference counting still frees everything as before.
-    """
-
-    @functools.wraps(function)
-    def paused(*args, **kwargs):
-        if not gc.isenabled():  # already paused (a nested call) or disabled by the caller
-            return function(*args, **kwargs)
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
 
 
 def epoch_window(epoch: int) -> tuple[int, int]:
@@ -167,7 +144,7 @@ class EpochResult:
         return self.split.payouts
 
 
-@_gc_paused
+@gc_paused()  # hundreds of thousands of acyclic containers: no cycle collections meanwhile
 def compute(inputs: EpochInputs) -> EpochResult:
     """The split of the window's revenue and the cumulative claims tree after it (pure, deterministic)."""
     split = split_revenue(inputs.revenue, inputs.assets, fee_bps=inputs.fee_bps, treasury=inputs.treasury)
@@ -183,7 +160,7 @@ def compute(inputs: EpochInputs) -> EpochResult:
 # --- database ----------------------------------------------------------------------------------------
 
 
-@_gc_paused
+@gc_paused()
 def gather_inputs(
     session: Session, *, chain_id: int, epoch: int, start: int, end: int, fee_bps: int, treasury: str, quarantined: int
 ) -> EpochInputs:
@@ -278,7 +255,7 @@ def _asset_shares(session: Session, chain_id: int, end: int) -> dict[int, AssetS
     }
 
 
-@_gc_paused
+@gc_paused()
 def record(session: Session, result: EpochResult, epoch_file: Path) -> Epoch:
     """Store the computed epoch and one settlement line per account with a positive balance."""
     inputs = result.inputs
@@ -309,7 +286,7 @@ def epoch_file_path(chain_id: int, epoch: int) -> Path:
     return get_settings().data_dir / "epochs" / str(chain_id) / f"epoch-{epoch}.json"
 
 
-@_gc_paused
+@gc_paused()
 def write_epoch_file(path: Path, result: EpochResult) -> Path:
     """Write inputs, outputs and the tree dump (``@openzeppelin/merkle-tree`` format), atomically."""
     inputs, split, claims = result.inputs, result.split, result.claims
@@ -359,7 +336,7 @@ class FileCheck:
         return not self.problems
 
 
-@_gc_paused
+@gc_paused()
 def verify_epoch_file(path: Path) -> FileCheck:
     """Recompute the split, balances, tree and root from the file's inputs alone and compare them to
     what the file says it published."""

@@ -24,26 +24,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from sahara_dao.token.claims import checksum_address
 from sahara_dao.token.errors import LeavesFileError, MerkleTreeError
-from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree, gc_paused, keccak256
+from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree, gc_paused
 
 HEADER = ("address", "amount")
 MAX_UINT256 = 2**256 - 1
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-
-
-_NIBBLE_HIGH = bytes.maketrans(b"0123456789abcdef", b"\0" * 8 + b" " * 8)  # 8..f -> 0x20, else 0
-_LETTER = bytes.maketrans(b"0123456789abcdef", b"\0" * 10 + b" " * 6)  # a..f -> 0x20, else 0
-
-
-def checksum_address(address: str) -> str:
-    """The EIP-55 spelling of a ``0x``-prefixed 40-hex-digit address."""
-    body = address[2:].lower().encode("ascii")
-    digest = keccak256(body).hex()[:40].encode("ascii")
-    # Upper-case the letters whose digest nibble is 8 or more by flipping their bit 0x20, all 40
-    # characters at once as one integer (a loop over characters takes three times as long).
-    flips = int.from_bytes(digest.translate(_NIBBLE_HIGH), "big") & int.from_bytes(body.translate(_LETTER), "big")
-    return "0x" + (int.from_bytes(body, "big") ^ flips).to_bytes(40, "big").decode("ascii")
 
 
 def parse_address(text: str) -> str:
