@@ -92,6 +92,14 @@ def connect(choice: str, host: str | None = None) -> Iterator:
         _forget_chain_ids()
 
 
+def next_timestamp() -> int:
+    """The earliest timestamp the connected chain's next block can have: anvil's clock runs ahead of
+    the wall clock when it mines fast, and a pending block is never older than the head."""
+    from ape import chain
+
+    return max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
+
+
 def _connected_chain_id(networks) -> int | None:
     try:
         answer = networks.active_provider.make_request("eth_chainId", [])

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from sahara_dao.core.accounts import load_account
-from sahara_dao.core.chain import connect
+from sahara_dao.core.chain import connect, next_timestamp
 from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import DeploymentStore
@@ -182,7 +182,7 @@ def run_market(ecosystem: str, record, scale: int, model_file: Path) -> dict:
     perpetual = offer(ana, dataset, PERPETUAL, 0, 0, prices["perpetual"])
     monthly = offer(bo, model, DURATION, 30 * 86400, 0, prices["monthly"])
     api = offer(cy, agent, API, 0, 1_000, prices["api"])
-    deadline = chain_time() + 3600
+    deadline = next_timestamp() + 3600
     v, r, s = sign_permit(token, buyer, licenses.address, prices["perpetual"], deadline, record.chain_id)
     licenses.buyWithPermit(perpetual, deadline, v, r, s, sender=buyer)
     for offer_id, price in ((monthly, prices["monthly"]), (api, prices["api"])):
@@ -214,13 +214,6 @@ def catch_up_clock(chain_id: int) -> None:
     target = max(chain.blocks.head.timestamp + 1, last.window_end if last else 0)
     if chain.pending_timestamp < target:
         chain.mine(timestamp=target)
-
-
-def chain_time() -> int:
-    """The earliest timestamp of the next block (anvil's clock runs ahead when it mines fast)."""
-    from ape import chain
-
-    return max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
 
 
 def run_inference(ecosystem: str, record, market: dict, model_file: Path, scale: int) -> None:
@@ -264,7 +257,7 @@ def settle_and_claim(ecosystem: str, market: dict, params) -> None:
             start, number = last.window_start, last.epoch  # a run cut short: finish it
         _, pending_epoch, _, activates_at = ctx.vault.pendingRoot()
         if pending_epoch:  # a chain reloaded before the last root activated: only one root can be pending
-            chain.mine(timestamp=max(activates_at, chain_time()))
+            chain.mine(timestamp=max(activates_at, next_timestamp()))
         chain.mine()  # a block after the metered requests: the window ends after them
         index_network(f"{ecosystem}:local:foundry")
         end = chain.blocks.head.timestamp + 1
@@ -315,7 +308,7 @@ def pay_labelers(ecosystem: str, record) -> None:
         contracts = project()
         token = contracts.SaharaToken.at(record.address("token"))
         batcher = contracts.PayoutBatcher.at(record.address("payouts"))
-        at = chain_time() - 1
+        at = next_timestamp() - 1
         period = period_of(at)
         task = f"{record.chain_id}-{period}-street-signs"
         results = [{"result_key": f"{task}-{dev}", "task_key": task, "labeler": load_account(f"dev:{dev}", local=True).address,

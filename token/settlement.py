@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 from sqlmodel import Session, select
 
 from sahara_dao.core.accounts import load_account
+from sahara_dao.core.chain import next_timestamp
 from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import COMPLETE, DeploymentStore
@@ -87,10 +88,6 @@ class ChainContext:
         contracts = project()
         self.vault = contracts.RevenueVault.at(record.address("vault"))
         self.token = contracts.SaharaToken.at(record.address("token"))
-
-    def next_timestamp(self) -> int:
-        """The earliest timestamp the next block can have."""
-        return max(self.chain.pending_timestamp, self.chain.blocks.head.timestamp + 1)
 
     def published_root(self, epoch: int) -> OnChainRoot | None:
         """The root the vault published for ``epoch``, read from its RootPublished logs."""
@@ -235,7 +232,7 @@ def _publish(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bo
         progress(f"epoch {row.epoch}: its root was already on chain (tx {row.publish_tx}); recorded it")
         return 0, False
     _, pending_epoch, _, activates_at = vault.pendingRoot()
-    if pending_epoch and activates_at > ctx.next_timestamp():
+    if pending_epoch and activates_at > next_timestamp():
         raise SettlementError(
             f"the vault's root of epoch {pending_epoch} activates at {activates_at}; epoch {row.epoch} can be "
             "published after that (rerun then: the computed epoch is kept)"
@@ -254,16 +251,16 @@ def _publish(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bo
 def _fund(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bool, progress: Progress) -> int:
     """Deposit the pay-per-use fees the vault lacks (its shortfall against the new total), once: a
     rerun finds no shortfall. License fees are already in the vault."""
-    shortfall = row.total - ctx.vault.totalDeposited()
+    deposited = ctx.vault.totalDeposited()
+    shortfall = row.total - deposited
     if shortfall <= 0:
         return 0
     owed = sum(
         session.exec(select(Epoch.usage_revenue).where(Epoch.chain_id == ctx.chain_id, Epoch.epoch <= row.epoch))
     )
-    deposited = format_tokens(ctx.vault.totalDeposited())
     if shortfall > owed:
         raise SettlementError(
-            f"the vault holds {deposited} SAHARA of deposits, {format_tokens(shortfall)} short of epoch {row.epoch}'s "
+            f"the vault holds {format_tokens(deposited)} SAHARA of deposits, {format_tokens(shortfall)} short of epoch {row.epoch}'s "
             f"total, more than the {format_tokens(owed)} SAHARA of pay-per-use fees settled on chain {ctx.chain_id}: "
             "license fees are missing from the vault; investigate before publishing"
         )
@@ -311,7 +308,7 @@ def _check_on_chain(ctx: ChainContext, row: Epoch) -> None:
 
 
 def _refresh_status(ctx: ChainContext, row: Epoch) -> None:
-    if row.status == EpochStatus.PUBLISHED and row.activates_at and row.activates_at <= ctx.next_timestamp():
+    if row.status == EpochStatus.PUBLISHED and row.activates_at and row.activates_at <= next_timestamp():
         row.status = EpochStatus.ACTIVATED
 
 
