@@ -5,12 +5,11 @@ from pathlib import Path
 
 import click
 
-from sahara_dao.core.accounts import load_account
+from sahara_dao.core.accounts import load_signer
 from sahara_dao.core.chain import connect, is_local
 from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import COMPLETE, DeploymentStore
-from sahara_dao.core.errors import AccountError
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens
 from sahara_dao.token.intake import IntakeReport
@@ -108,7 +107,9 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
         contracts = project()
         token = contracts.SaharaToken.at(record.address("token"))
         batcher = contracts.PayoutBatcher.at(record.address("payouts"))
-        payer = _payer(account, network, batcher)
+        role = batcher.PAYER_ROLE()
+        payer = load_signer(account, local=is_local(network), what=f"a holder of PAYER_ROLE on {batcher.address}",
+                            qualifies=lambda address: batcher.hasRole(role, address))  # fmt: skip
         click.echo(f"paying labelers of {period} on chain {chain_id} ({network}) from {payer.address}")
         with session_scope() as session:
             ecosystem, network_name, _ = network.split(":")
@@ -136,19 +137,6 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
             click.echo(f"  {line}")
         raise PayoutError(f"reconciliation found {len(check.mismatches)} mismatches (listed above): investigate "
                           "before paying more")
-
-
-def _payer(alias: str | None, network: str, batcher):
-    """The signer: ``--account``, or on a local chain the development account holding PAYER_ROLE."""
-    local = is_local(network)
-    if alias is not None or not local:
-        return load_account(alias, local=local)
-    role = batcher.PAYER_ROLE()
-    for index in range(10):
-        account = load_account(f"dev:{index}", local=True)
-        if batcher.hasRole(role, account.address):
-            return account
-    raise AccountError(f"no development account holds PAYER_ROLE on {batcher.address}: pass --account")
 
 
 @labeling.command()
