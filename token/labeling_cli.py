@@ -17,12 +17,10 @@ from sahara_dao.token.labeling import describe, ingest_file, load_labeling_confi
 from sahara_dao.token.payouts import (
     BatchStatus,
     PayoutError,
-    pay_plan,
     period_status,
-    plan_period,
-    reconcile,
     register_chain,
     register_deployed_chains,
+    run_payouts,
 )
 
 config_option = click.option(
@@ -114,18 +112,9 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
         with session_scope() as session:
             ecosystem, network_name, _ = network.split(":")
             register_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
-            plan = plan_period(session, chain_id=chain_id, period=period, config=config)
-            state = "recorded now" if plan.created else "recorded earlier, reused" if plan.batches else "nothing to pay"
-            click.echo(f"plan ({state}): {len(plan.batches)} batches, {plan.labelers} labelers, "
-                       f"{format_tokens(plan.total)} SAHARA; today's computation: {describe(plan.computed)}")  # fmt: skip
-            if plan.drift:
-                click.secho(f"results changed since the plan was recorded ({len(plan.drift)} labelers); the "
-                            "recorded plan is paid as it is, settle these by hand:", fg="yellow")  # fmt: skip
-                for line in plan.drift:
-                    click.echo(f"  {line}")
-            report = pay_plan(session, plan, batcher=batcher, token=token, payer=payer,
-                              progress=lambda line: click.echo(f"  {line}"))  # fmt: skip
-            check = reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token)
+            run = run_payouts(session, chain_id=chain_id, period=period, config=config, batcher=batcher,
+                              token=token, payer=payer, progress=lambda line: click.echo(f"  {line}"))  # fmt: skip
+    plan, report, check = run.plan, run.report, run.reconciliation
     click.echo(f"labelers paid {plan.labelers}, total {format_tokens(plan.total)} SAHARA; batches: "
                f"{len(plan.batches)} ({len(report.paid)} paid now, {len(report.recovered)} found paid on chain, "
                f"{len(report.skipped)} skipped as already paid)")  # fmt: skip
