@@ -1,0 +1,122 @@
+"""Settlements: each epoch per chain with its status, root and totals, re-verification commands,
+late or stuck settlements as alerts, unclaimed amounts per epoch and chain, the quarantine, and the
+labeling payout batches with their status."""
+
+import streamlit as st
+from app_common import TTL, read, sahara, short, sidebar, table, when
+
+from sahara_dao.token import settlement_report as report
+from sahara_dao.token.analytics import accounts_count
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def epochs(url: str, chain_ids: tuple[int, ...]):
+    return read(url, report.epoch_reports, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alerts(url: str, chain_ids: tuple[int, ...], clocks: tuple[tuple[int, int], ...]):
+    from sahara_dao.core.settings import get_settings
+
+    return read(url, report.alerts, chain_ids=chain_ids, as_of=dict(clocks), epoch_seconds=get_settings().epoch_seconds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unclaimed(url: str, chain_ids: tuple[int, ...], clocks: tuple[tuple[int, int], ...]):
+    return read(url, report.unclaimed_by_epoch, chain_ids=chain_ids, as_of=dict(clocks))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def quarantine(url: str, chain_ids: tuple[int, ...]):
+    return read(url, report.quarantine_groups, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def batches(url: str, chain_ids: tuple[int, ...]):
+    return [b.model_dump() for b in read(url, report.payout_batches, chain_ids=chain_ids)]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def batch_lines(url: str, batch_id: str):
+    return [line.model_dump() for line in read(url, report.payout_lines, batch_id=batch_id)]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def paid_accounts(url: str, chain_ids: tuple[int, ...]):
+    return read(url, accounts_count, chain_ids=chain_ids)
+
+
+STATUS = {"computed": "🟠 computed", "empty": "⚪ empty", "published": "🔵 published", "activated": "🟢 activated",
+          "verified": "✅ verified"}  # fmt: skip
+
+st.title("Settlements")
+ctx = sidebar()
+if ctx is None:
+    st.stop()
+rows = epochs(ctx.url, ctx.chain_ids)
+found = alerts(ctx.url, ctx.chain_ids, ctx.clocks)
+latest = report.last_epoch_of(rows)
+cols = st.columns(4)
+cols[0].metric("Epochs settled", len(rows))
+cols[1].metric("Latest", ", ".join(f"{ctx.ecosystems[c]} #{e.epoch} {e.status}" for c, e in sorted(latest.items())) or "-")
+cols[2].metric("Accounts with a balance", paid_accounts(ctx.url, ctx.chain_ids))
+cols[3].metric("Alerts", len(found))
+
+st.subheader("Alerts")
+if not found:
+    st.success("No late or stuck settlement.")
+for alert in found:
+    text = f"**{ctx.label(alert.chain_id)}**{f' · epoch {alert.epoch}' if alert.epoch else ''}: {alert.what}. To do: {alert.todo}"
+    (st.error if alert.severity == "error" else st.warning)(text.replace("<chain>", ctx.ecosystems[alert.chain_id]))
+
+st.subheader("Epochs")
+if not rows:
+    st.info("No epoch settled yet: run `sahara settle` or the royalty_settlement DAG (after `sahara index`).")
+else:
+    table([{"chain": ctx.label(e.chain_id), "epoch": e.epoch, "status": STATUS.get(e.status, e.status),
+            "window": f"{when(e.window_start)} → {when(e.window_end)}", "root": e.root,
+            "vault root": "same" if e.root_matches else ("DIFFERENT: " + e.vault_root if e.root_matches is False else "not indexed yet"),
+            "earned": e.earned, "cumulative total": e.total, "protocol fee": e.protocol_fee,
+            "requests": e.usage_events, "quarantined": e.quarantined, "activates": when(e.activates_at),
+            "publish tx": e.publish_tx or ""} for e in reversed(rows)],
+          amounts=("earned", "cumulative total", "protocol fee"), key="set_epochs", filename="epochs.csv")  # fmt: skip
+    with st.expander("Re-verify an epoch from its file"):
+        st.caption("Anyone can recompute an epoch's root from its epoch file alone and compare it with the vault's:")
+        st.code("\n".join(f"{e.verify_command(ctx.ecosystems[e.chain_id])}   # {e.epoch_file}" for e in reversed(rows)),
+                language="bash")  # fmt: skip
+
+st.subheader("Unclaimed")
+left = unclaimed(ctx.url, ctx.chain_ids, ctx.clocks)
+if not left:
+    st.caption("Nothing earned yet.")
+else:
+    cols = st.columns(2)
+    cols[0].metric("Unclaimed, all epochs", f"{sahara(sum(u.unclaimed for u in left))} SAHARA")
+    cols[1].metric("Claimed", f"{sahara(sum(u.claimed for u in left))} SAHARA")
+    table([{"chain": ctx.label(u.chain_id), "epoch": u.epoch, "earned": u.earned, "claimed": u.claimed,
+            "unclaimed": u.unclaimed, "claimable now": "yes" if u.claimable else "not yet (root not active)"} for u in left],
+          amounts=("earned", "claimed", "unclaimed"), key="set_unclaimed", filename="unclaimed.csv",
+          caption="Claims are cumulative: an account's claims pay its oldest epochs first.")  # fmt: skip
+
+st.subheader("Quarantine")
+held = quarantine(ctx.url, ctx.chain_ids)
+if not held:
+    st.caption("No record is held.")
+else:
+    table([{"source": q.source, "chain": ctx.label(q.chain_id) if q.chain_id else "-", "reason": q.reason, "records": q.count,
+            "last received": when(q.last_received)} for q in held], key="set_quarantine", filename="quarantine.csv",
+          caption="Fix the cause, then `sahara quarantine retry`; `sahara quarantine list` shows each record.")  # fmt: skip
+
+st.subheader("Labeling payout batches")
+sent = batches(ctx.url, ctx.chain_ids)
+if not sent:
+    st.caption("No payout batch yet: `sahara labeling pay` plans and pays a period's labelers.")
+else:
+    table([{"chain": ctx.label(b["chain_id"]), "period": b["period"], "batch": b["batch_index"], "status": b["status"],
+            "labelers": b["count"], "total": b["total"], "batch id": short(b["batch_id"]), "tx": b["tx_hash"] or ""}
+           for b in sent], amounts=("total",), key="set_batches", filename="payout-batches.csv")  # fmt: skip
+    labels = {f"{ctx.label(b['chain_id'])} · {b['period']} · batch {b['batch_index']} ({b['status']})": b["batch_id"] for b in sent}
+    picked = st.selectbox("Batch", list(labels), key="set_batch")
+    table([{"labeler": line["labeler"], "items": line["items"], "quality": f"{line['quality_bps'] / 100:.2f} %",
+            "amount": line["amount"]} for line in batch_lines(ctx.url, labels[picked])],
+          amounts=("amount",), key="set_lines", filename="payout-lines.csv")  # fmt: skip

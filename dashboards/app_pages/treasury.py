@@ -1,0 +1,120 @@
+"""Treasury: the Timelock's and revenue vaults' SAHARA per chain and in total, inflows and outflows
+over time, the genesis allocation's vesting progress, and how much of the treasury is SAHARA."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from app_common import TTL, as_float, percent, read, sahara, short, sidebar, table, when
+
+from sahara_dao.token import treasury
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def balances(url: str, chain_ids: tuple[int, ...]):
+    return read(url, treasury.treasury_balances, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def flows(url: str, chain_ids: tuple[int, ...]):
+    return read(url, treasury.treasury_flows, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def vesting(url: str, chain_ids: tuple[int, ...], clocks: tuple[tuple[int, int], ...]):
+    from sahara_dao.core.deployments import DeploymentStore
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.token.allocation import load_genesis
+
+    settings = get_settings()
+    store = DeploymentStore(settings.deployments_dir)
+    times = {chain_id: record.genesis_time for chain_id in chain_ids if (record := store.load(chain_id))}
+    genesis = load_genesis(settings.genesis_file)
+    return read(url, treasury.vesting_progress, genesis=genesis, chain_ids=chain_ids, genesis_times=times, as_of=dict(clocks))
+
+
+st.title("Treasury")
+ctx = sidebar()
+if ctx is None:
+    st.stop()
+st.caption(f"SAHARA held by the DAO's Timelock and the revenue vaults, from indexed Transfer events, as of {when(ctx.now)}.")
+
+rows = balances(ctx.url, ctx.chain_ids)
+if not rows:
+    st.info("No treasury account in the database for these chains: deploy with `sahara deploy`, then `sahara index`.")
+    st.stop()
+total = sum(b.balance for b in rows)
+timelock = sum(b.balance for b in rows if b.name == "timelock")
+dependence = treasury.dependence(rows, len(ctx.chain_ids))
+cols = st.columns(4)
+cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
+cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
+cols[2].metric("Share in SAHARA", percent(dependence.own_token_share),
+               help="DeepDAO's dependence on the own token: the indexer follows SAHARA only, so any other "
+                    "asset the treasury holds is not counted here")  # fmt: skip
+cols[3].metric("Treasury share of supply", percent(dependence.supply_share),
+               help="Treasury SAHARA over the total supply of the chains picked (10,000,000,000 each)")  # fmt: skip
+
+st.subheader("Balances per chain")
+per_chain = [{"chain": ctx.label(b.chain_id), "account": b.label, "address": b.address, "balance": b.balance,
+              "received": b.inflow, "sent": b.outflow} for b in rows]  # fmt: skip
+per_chain.append({"chain": "all chains", "account": "total", "address": "", "balance": total,
+                  "received": sum(b.inflow for b in rows), "sent": sum(b.outflow for b in rows)})  # fmt: skip
+table(per_chain, amounts=("balance", "received", "sent"), key="treasury_balances", filename="treasury-balances.csv")
+
+st.subheader("Inflows and outflows")
+moves = flows(ctx.url, ctx.chain_ids)
+show_mint = st.toggle("Include the genesis mint", value=False, key="treasury_mint",
+                      help="The mint dwarfs every later movement")  # fmt: skip
+show_internal = st.toggle("Include moves between treasury accounts", value=False, key="treasury_internal",
+                          help="e.g. the protocol fee the Timelock claims from the vault")  # fmt: skip
+picked = [f for f in moves if (show_mint or f.counterparty_name != "mint") and (show_internal or not f.internal)]
+if not picked:
+    st.info("No movement to show for these chains yet (toggle the genesis mint to see it).")
+else:
+    chart = pd.DataFrame([{"day": when(f.block_timestamp)[:10], "chain": ctx.label(f.chain_id),
+                           "SAHARA": as_float(f.amount) * (1 if f.direction == "in" else -1),
+                           "direction": "inflow" if f.direction == "in" else "outflow"} for f in picked])  # fmt: skip
+    st.altair_chart(
+        alt.Chart(chart).mark_bar().encode(
+            x=alt.X("day:O", title="day (UTC)"), y=alt.Y("sum(SAHARA):Q", title="SAHARA (in +, out -)"),
+            color=alt.Color("direction:N", scale=alt.Scale(domain=["inflow", "outflow"], range=["#2e7d32", "#c62828"])),
+            tooltip=["day", "chain", "direction", alt.Tooltip("sum(SAHARA):Q", format=",.4f")],
+        ),
+        width="stretch",
+    )  # fmt: skip
+    table([{"time": when(f.block_timestamp), "chain": ctx.label(f.chain_id), "account": f.account,
+            "direction": f.direction, "counterparty": f.counterparty_name or f.counterparty, "amount": f.amount,
+            "tx": f.tx_hash} for f in reversed(picked)],
+          amounts=("amount",), key="treasury_flows", filename="treasury-flows.csv")  # fmt: skip
+
+st.subheader("Genesis allocation and vesting")
+grants = vesting(ctx.url, ctx.chain_ids, ctx.clocks)
+if not grants:
+    st.info("No genesis allocation found for these chains: the genesis file (SAHARA_GENESIS_FILE) must be the "
+            "one they were deployed with.")  # fmt: skip
+    st.stop()
+buckets = treasury.bucket_progress(grants)
+bars = []
+for b in buckets:
+    for part, amount in (("released", b.released), ("vested, not released", b.vested - b.released), ("locked", b.locked)):
+        bars.append({"bucket": b.bucket, "part": part, "SAHARA": as_float(amount)})
+st.altair_chart(
+    alt.Chart(pd.DataFrame(bars)).mark_bar().encode(
+        y=alt.Y("bucket:N", sort=[b.bucket for b in buckets]), x=alt.X("SAHARA:Q", stack="zero"),
+        color=alt.Color("part:N", scale=alt.Scale(domain=["released", "vested, not released", "locked"],
+                                                   range=["#1565c0", "#90caf9", "#bdbdbd"])),
+        tooltip=["bucket", "part", alt.Tooltip("SAHARA:Q", format=",.2f")],
+    ),
+    width="stretch",
+)  # fmt: skip
+table([{"bucket": b.bucket, "allocated": b.amount, "vested": b.vested, "released": b.released, "locked": b.locked,
+        "vesting": "yes" if b.vesting else "no (direct grant)",
+        "released %": percent(b.released / b.amount if b.amount else 0)} for b in buckets],
+      amounts=("allocated", "vested", "released", "locked"), key="treasury_buckets", filename="allocation.csv",
+      caption="Summed over the chains picked: each chain mints the full genesis allocation.")  # fmt: skip
+with st.expander("Vesting wallets"):
+    table([{"chain": ctx.label(g.chain_id), "bucket": g.bucket, "beneficiary": treasury.beneficiary_label(g.beneficiary),
+            "wallet": short(g.wallet), "amount": g.amount, "vested": g.vested, "released": g.released,
+            "releasable": g.releasable, "cliff ends": when(g.cliff_end), "fully vested": when(g.end)}
+           for g in grants if g.wallet],
+          amounts=("amount", "vested", "released", "releasable"), key="treasury_wallets", filename="vesting-wallets.csv")  # fmt: skip

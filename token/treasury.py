@@ -1,0 +1,285 @@
+"""The treasury as the indexer saw it: balances and flows of the DAO's accounts, the genesis
+allocation's vesting progress, and how much of the treasury is SAHARA.
+
+Read-only: every figure comes from the token's ``Transfer`` events in ``chain_event`` (the mint
+included, since the indexer starts before the deployment), the ``deployment`` table and the genesis
+file. Amounts are integer base units; shares are exact :class:`~fractions.Fraction` values.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from sahara_dao.core.models import Chain, ChainEvent, Deployment
+from sahara_dao.token.allocation import TIMELOCK, TOTAL_SUPPLY, Genesis, Grant
+from sahara_dao.token.claims import checksum_address
+
+ZERO_ADDRESS = "0x" + "00" * 20
+TREASURY_ACCOUNTS = {"timelock": "Treasury (Timelock)", "vault": "Revenue vault"}
+"""Deployment names of the accounts the treasury page sums, with their labels."""
+
+
+@dataclass(frozen=True)
+class ChainInfo:
+    chain_id: int
+    ecosystem: str
+    network: str
+    last_block: int | None  # highest block with an indexed event
+    last_time: int | None  # its timestamp
+
+    @property
+    def label(self) -> str:
+        return f"{self.ecosystem} {self.network} ({self.chain_id})"
+
+
+def indexed_chains(*, session: Session) -> list[ChainInfo]:
+    """The chains in the database, with how far their events go."""
+    latest = dict(
+        (chain_id, (block, at))
+        for chain_id, block, at in session.exec(
+            select(ChainEvent.chain_id, func.max(ChainEvent.block_number), func.max(ChainEvent.block_timestamp))
+            .group_by(ChainEvent.chain_id)
+        )
+    )  # fmt: skip
+    return [
+        ChainInfo(c.chain_id, c.ecosystem, c.network, *latest.get(c.chain_id, (None, None)))
+        for c in session.exec(select(Chain).order_by(Chain.chain_id))
+    ]
+
+
+def deployment_names(*, session: Session, chain_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """``(chain id, checksummed address) -> deployment name`` (``token``, ``vault``, ``vesting/team/0x...``)."""
+    rows = session.exec(select(Deployment).where(Deployment.chain_id.in_(list(chain_ids))))
+    return {(row.chain_id, checksum_address(row.address)): row.contract for row in rows}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    chain_id: int
+    block_number: int
+    block_timestamp: int
+    tx_hash: str
+    log_index: int
+    sender: str
+    recipient: str
+    amount: int
+
+
+def token_transfers(*, session: Session, chain_ids: Iterable[int], touching: Iterable[str] | None = None) -> list[Transfer]:
+    """The SAHARA ``Transfer`` events of ``chain_ids`` in chain order, optionally only those from or
+    to one of the addresses ``touching``."""
+    query = select(ChainEvent).where(
+        ChainEvent.chain_id.in_(list(chain_ids)), ChainEvent.contract == "token", ChainEvent.event == "Transfer"
+    )
+    if touching is not None:
+        addresses = sorted({checksum_address(a) for a in touching})
+        if not addresses:
+            return []
+        query = query.where(
+            ChainEvent.args["from"].as_string().in_(addresses) | ChainEvent.args["to"].as_string().in_(addresses)
+        )
+    rows = session.exec(query.order_by(ChainEvent.chain_id, ChainEvent.block_number, ChainEvent.log_index))
+    return [
+        Transfer(e.chain_id, e.block_number, e.block_timestamp, e.tx_hash, e.log_index,
+                 checksum_address(e.args["from"]), checksum_address(e.args["to"]), int(e.args["value"]))
+        for e in rows
+    ]  # fmt: skip
+
+
+def balances(transfers: Iterable[Transfer]) -> dict[tuple[int, str], int]:
+    """``(chain id, address) -> balance`` after ``transfers`` (the zero address excluded)."""
+    result: dict[tuple[int, str], int] = defaultdict(int)
+    for t in transfers:
+        if t.sender != ZERO_ADDRESS:
+            result[(t.chain_id, t.sender)] -= t.amount
+        if t.recipient != ZERO_ADDRESS:
+            result[(t.chain_id, t.recipient)] += t.amount
+    return dict(result)
+
+
+# --- balances and flows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreasuryBalance:
+    chain_id: int
+    name: str  # deployment name
+    label: str
+    address: str
+    balance: int
+    inflow: int  # everything received so far
+    outflow: int  # everything sent so far
+
+
+@dataclass(frozen=True)
+class TreasuryFlow:
+    chain_id: int
+    account: str  # label of the treasury account
+    block_timestamp: int
+    block_number: int
+    tx_hash: str
+    direction: str  # in, out
+    counterparty: str
+    counterparty_name: str  # deployment name, "mint", or "" for outside accounts
+    amount: int
+    internal: bool  # between two treasury accounts of the chain
+
+
+def _treasury_addresses(session: Session, chain_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    names = deployment_names(session=session, chain_ids=chain_ids)
+    return {key: name for key, name in names.items() if name in TREASURY_ACCOUNTS}
+
+
+def treasury_balances(*, session: Session, chain_ids: Iterable[int]) -> list[TreasuryBalance]:
+    """The SAHARA balance, inflows and outflows of each treasury account on each chain."""
+    chain_ids = list(chain_ids)
+    accounts = _treasury_addresses(session, chain_ids)
+    inflow: dict[tuple[int, str], int] = defaultdict(int)
+    outflow: dict[tuple[int, str], int] = defaultdict(int)
+    for t in token_transfers(session=session, chain_ids=chain_ids, touching={a for _, a in accounts}):
+        if (t.chain_id, t.recipient) in accounts:
+            inflow[(t.chain_id, t.recipient)] += t.amount
+        if (t.chain_id, t.sender) in accounts:
+            outflow[(t.chain_id, t.sender)] += t.amount
+    return [
+        TreasuryBalance(chain_id, name, TREASURY_ACCOUNTS[name], address,
+                        inflow[(chain_id, address)] - outflow[(chain_id, address)],
+                        inflow[(chain_id, address)], outflow[(chain_id, address)])
+        for (chain_id, address), name in sorted(accounts.items(), key=lambda i: (i[0][0], list(TREASURY_ACCOUNTS).index(i[1])))
+    ]  # fmt: skip
+
+
+def treasury_flows(*, session: Session, chain_ids: Iterable[int]) -> list[TreasuryFlow]:
+    """Every SAHARA movement into or out of a treasury account, oldest first."""
+    chain_ids = list(chain_ids)
+    accounts = _treasury_addresses(session, chain_ids)
+    names = deployment_names(session=session, chain_ids=chain_ids)
+    flows = []
+    for t in token_transfers(session=session, chain_ids=chain_ids, touching={a for _, a in accounts}):
+        internal = (t.chain_id, t.sender) in accounts and (t.chain_id, t.recipient) in accounts
+        for direction, own, other in (("out", t.sender, t.recipient), ("in", t.recipient, t.sender)):
+            if (t.chain_id, own) not in accounts:
+                continue
+            other_name = "mint" if other == ZERO_ADDRESS else names.get((t.chain_id, other), "")
+            flows.append(TreasuryFlow(t.chain_id, TREASURY_ACCOUNTS[accounts[(t.chain_id, own)]], t.block_timestamp,
+                                      t.block_number, t.tx_hash, direction, other, other_name, t.amount, internal))  # fmt: skip
+    return flows
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """How much of the treasury is SAHARA (DeepDAO's "dependence on the own token")."""
+
+    sahara: int  # base units held by the treasury accounts
+    other_assets: int  # number of other assets indexed (none yet: the indexer follows SAHARA only)
+    supply_share: Fraction  # the treasury's SAHARA over the chains' total supply
+
+    @property
+    def own_token_share(self) -> Fraction:
+        return Fraction(1) if self.sahara and not self.other_assets else Fraction(0)
+
+
+def dependence(balances_: Iterable[TreasuryBalance], chain_count: int) -> Dependence:
+    held = sum(b.balance for b in balances_)
+    supply = TOTAL_SUPPLY * chain_count
+    return Dependence(held, 0, Fraction(held, supply) if supply else Fraction(0))
+
+
+# --- allocation and vesting ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantProgress:
+    chain_id: int
+    bucket: str
+    beneficiary: str  # address, or "timelock"
+    wallet: str | None  # vesting wallet address (None for direct grants)
+    amount: int
+    vested: int
+    released: int
+    start: int | None
+    cliff_end: int | None
+    end: int | None
+
+    @property
+    def releasable(self) -> int:
+        return self.vested - self.released
+
+    @property
+    def locked(self) -> int:
+        return self.amount - self.vested
+
+
+@dataclass(frozen=True)
+class BucketProgress:
+    bucket: str
+    amount: int
+    vested: int
+    released: int
+    locked: int
+    vesting: bool
+
+
+def vested_amount(grant: Grant, start: int, at: int) -> int:
+    """What a vesting wallet (OpenZeppelin VestingWalletCliff) has vested at ``at``, exactly."""
+    vesting = grant.vesting
+    if vesting is None:
+        return grant.amount
+    if at < start + vesting.cliff:
+        return 0
+    if at >= start + vesting.duration:
+        return grant.amount
+    return grant.amount * (at - start) // vesting.duration
+
+
+def vesting_progress(
+    *, session: Session, genesis: Genesis, chain_ids: Iterable[int], genesis_times: Mapping[int, int],
+    as_of: Mapping[int, int],
+) -> list[GrantProgress]:
+    """Each genesis grant on each chain at ``as_of`` (chain -> time): vested (by the schedule) and released (the
+    tokens that left its vesting wallet). A wallet's start is the schedule's, or its chain's
+    deployment time from ``genesis_times``."""
+    chain_ids = list(chain_ids)
+    names = deployment_names(session=session, chain_ids=chain_ids)
+    wallets = {(chain_id, name): address for (chain_id, address), name in names.items() if name.startswith("vesting/")}
+    released: dict[tuple[int, str], int] = defaultdict(int)
+    for t in token_transfers(session=session, chain_ids=chain_ids, touching={a for a in wallets.values()}):
+        if (t.chain_id, t.sender) in names and names[(t.chain_id, t.sender)].startswith("vesting/"):
+            released[(t.chain_id, t.sender)] += t.amount
+    progress = []
+    for chain_id in chain_ids:
+        for grant in genesis.grants:
+            if grant.vesting is None:
+                progress.append(GrantProgress(chain_id, grant.bucket, grant.beneficiary, None, grant.amount,
+                                              grant.amount, grant.amount, None, None, None))  # fmt: skip
+                continue
+            wallet = wallets.get((chain_id, grant.key))
+            start = grant.vesting.start if grant.vesting.start is not None else genesis_times.get(chain_id)
+            if wallet is None or start is None:
+                continue  # not deployed on this chain (or with another genesis file)
+            vested = vested_amount(grant, start, as_of[chain_id])
+            progress.append(GrantProgress(chain_id, grant.bucket, grant.beneficiary, wallet, grant.amount, vested,
+                                          released[(chain_id, wallet)], start, start + grant.vesting.cliff,
+                                          start + grant.vesting.duration))  # fmt: skip
+    return progress
+
+
+def bucket_progress(grants: Iterable[GrantProgress]) -> list[BucketProgress]:
+    """Grants summed per bucket (over the chains given)."""
+    totals: dict[str, list[int]] = {}
+    vesting: dict[str, bool] = {}
+    for g in grants:
+        row = totals.setdefault(g.bucket, [0, 0, 0])
+        row[0] += g.amount
+        row[1] += g.vested
+        row[2] += g.released
+        vesting[g.bucket] = vesting.get(g.bucket, False) or g.wallet is not None
+    return [BucketProgress(bucket, a, v, r, a - v, vesting[bucket]) for bucket, (a, v, r) in totals.items()]
+
+
+def beneficiary_label(beneficiary: str) -> str:
+    return "DAO treasury (timelock)" if beneficiary == TIMELOCK else beneficiary
