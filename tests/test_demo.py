@@ -1,27 +1,17 @@
 """The main job (`make demo`) runs end to end on two fresh anvil chains and moves exactly the grant."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from demo_run import demo_env, run_demo
 
-from sahara_dao.core.nodes import free_port, rpc_chain_id
-
-ROOT = Path(__file__).resolve().parent.parent
+from sahara_dao.core.nodes import rpc_chain_id
 
 
 @pytest.mark.anvil
 def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     """Deploys on ethereum and bsc (again unchanged), executes a proposal, settles an epoch per chain
     with verified roots and full claims, stops its nodes; a second run settles the next epochs."""
-    ports = {"ethereum": free_port(), "bsc": free_port()}
-    chains = {"ethereum": {"port": ports["ethereum"], "chain_id": 31937}, "bsc": {"port": ports["bsc"], "chain_id": 31938}}
-    env = os.environ | {"SAHARA_DATA_DIR": str(tmp_path), "SAHARA_LOCAL_CHAINS": json.dumps(chains)}
-    out = subprocess.run([sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)  # fmt: skip
+    env, ports = demo_env(tmp_path)
+    out = run_demo(env)
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     assert "chain 31937: complete" in text and "chain 31938: complete" in text
@@ -55,8 +45,7 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
 
     # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
-    again = subprocess.run([sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=300)  # fmt: skip
+    again = run_demo(env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("deployed again: nothing changed") == 2
     flat = " ".join(again.stdout.split())

@@ -1,0 +1,143 @@
+"""Every page of the dashboards against the demo's database (AppTest): the figures shown are the read
+functions' figures, formatted in SAHARA, and pages without data say what to run."""
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from sahara_dao.core.db import get_engine, migrate
+from sahara_dao.core.models import ChainEvent
+from sahara_dao.core.units import UNIT, format_tokens
+from sahara_dao.token import analytics, treasury
+from sahara_dao.token.models import Epoch
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.anvil  # the demo runs on two anvil chains
+ANA = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # dev 4, the dataset's creator in the demo
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def frame(at, column: str):
+    """The first table showing ``column``."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def reads(url: str, fn, **kwargs):
+    with Session(get_engine(url)) as session:
+        return fn(session=session, **kwargs)
+
+
+def test_treasury_total_is_the_sum_of_the_balances(app, on_demo):
+    """The metric and the table's total row are the timelocks' and vaults' balances on both chains."""
+    at = app("treasury")
+    rows = reads(on_demo["url"], treasury.treasury_balances, chain_ids=[31937, 31938])
+    total = sum(b.balance for b in rows)
+    assert total == 3_999_000_244_275 * UNIT // 1000  # 1,999,000,081.425 + 2,000,000,162.85 (grant out, fees in)
+    assert metrics(at)["Treasury total"] == f"{format_tokens(total)} SAHARA"
+    balances = frame(at, "balance")
+    assert balances.iloc[-1]["balance"] == "3,999,000,244.275"
+    assert set(balances["account"]) == {"Treasury (Timelock)", "Revenue vault", "total"}
+    assert metrics(at)["Share in SAHARA"] == "100.00 %"
+    buckets = frame(at, "bucket")
+    assert buckets.set_index("bucket").loc["team", "allocated"] == "4,000,000,000"  # 2 chains x 2,000,000,000
+    assert buckets.set_index("bucket").loc["team", "released"] == "0"  # a 1-year cliff
+
+
+def test_treasury_of_one_chain(app):
+    """Picking one chain in the sidebar sums that chain only."""
+    at = app("treasury", chain_ids=[31937])
+    assert metrics(at)["Treasury total"] == "1,999,000,081.425 SAHARA"
+
+
+def test_revenue_shows_the_split_the_gini_and_a_contributor(app, on_demo):
+    """Settled totals, the library's Gini coefficient, a Sankey, and ana's earned/claimed with proof."""
+    at = app("revenue")
+    shown = metrics(at)
+    assert shown["Revenue settled"] == "4,885.5 SAHARA" and shown["Licenses"] == "4,800 SAHARA"
+    lines = reads(on_demo["url"], analytics.earned_lines, chain_ids=[31937, 31938])
+    totals = analytics.earned_by_account(lines)
+    treasury_address = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    gini = analytics.gini(v for a, v in totals.items() if a != treasury_address)
+    assert shown["Gini coefficient"] == f"{float(gini):.4f}"
+    assert any(f"exactly {gini.numerator}/{gini.denominator}" in c.value for c in at.caption)
+    assert at.get("plotly_chart"), "the Sankey of the epoch is drawn"
+    contributors = frame(at, "earned").set_index("account")
+    assert contributors.loc[ANA, "earned"] == "1,262.778"  # 420.926 on ethereum + 841.852 on bsc
+
+    at.text_input(key="rev_account").input(ANA.lower()).run()
+    assert not at.exception
+    shown = [m for m in at.metric if m.label in ("Earned", "Claimed", "Claimable now")]
+    assert [(m.label, m.value) for m in shown][:3] == [("Earned", "420.926 SAHARA"), ("Claimed", "420.926 SAHARA"),
+                                                       ("Claimable now", "0 SAHARA")]  # fmt: skip
+    assert any("Everything under the active root of epoch 1 is claimed" in c.value for c in at.caption)
+
+
+def test_revenue_lookup_refuses_a_bad_address(app):
+    at = app("revenue")
+    at.text_input(key="rev_account").input("0x1234").run()
+    assert "is not an address" in at.error[0].value
+
+
+def test_settlements_show_each_epoch_root_verified_and_fully_claimed(app, on_demo):
+    at = app("settlements")
+    with Session(get_engine(on_demo["url"])) as session:
+        roots = {row.root for row in session.query(Epoch)}
+    epochs = frame(at, "root")
+    assert set(epochs["root"]) == roots and len(roots) == 2
+    assert set(epochs["status"]) == {"✅ verified"} and set(epochs["vault root"]) == {"same"}
+    assert metrics(at)["Alerts"] == "0" and at.success[0].value == "No late or stuck settlement."
+    assert metrics(at)["Unclaimed, all epochs"] == "0 SAHARA" and metrics(at)["Claimed"] == "4,885.5 SAHARA"
+    batches = frame(at, "period")
+    assert list(batches["status"]) == ["paid", "paid"] and set(batches["total"]) == {"198"}
+    lines = frame(at, "labeler")
+    assert sorted(lines["amount"]) == ["110", "25", "63"]
+    assert any("sahara verify-epoch --chain ethereum --epoch 1" in c.value for c in at.code)
+
+
+def test_staking_without_stakes_says_how_to_stake(app):
+    at = app("staking")
+    assert metrics(at)["Total staked"] == "0 SAHARA" and metrics(at)["Unbonding period"] == "14 d"
+    assert "Nothing staked yet" in at.info[0].value
+
+
+def test_staking_with_stakes_shows_totals_and_the_queue(app, on_demo, tmp_path, monkeypatch):
+    """On a copy of the demo's database with staking events added as the indexer stores them."""
+    import shutil
+
+    copy = tmp_path / "sahara.db"
+    shutil.copy(on_demo["dir"] / "sahara.db", copy)
+    url = f"sqlite:///{copy}"
+    with Session(get_engine(url)) as session:
+        for n, (name, args) in enumerate([("Staked", {"account": ANA, "delegatee": ANA, "amount": str(500 * UNIT)}),
+                                          ("UnstakeRequested", {"account": ANA, "amount": str(200 * UNIT), "unlockTime": 1}),
+                                          ]):  # fmt: skip
+            session.add(ChainEvent(chain_id=31937, contract="staking", address="0x" + "00" * 20, event=name,
+                                   block_number=10_000 + n, block_hash="0x" + "00" * 32, block_timestamp=1_900_000_000 + n,
+                                   tx_hash=f"0x{n:064x}", log_index=0, args=args))  # fmt: skip
+        session.commit()
+    at = app("staking", db_url=url)
+    assert metrics(at)["Total staked"] == "300 SAHARA" and metrics(at)["Unbonding"] == "200 SAHARA"
+    queue = frame(at, "unlocks")
+    assert list(queue["account"]) == [ANA] and list(queue["ready"]) == ["yes"]
+
+
+def test_an_empty_database_says_to_run_the_demo(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    for url, expected in ((empty, "is empty: run `make demo`"), (None, "No chain in the database yet")):
+        if url is None:
+            url = f"sqlite:///{tmp_path / 'migrated.db'}"
+            migrate(get_engine(url))
+        for page in ("treasury", "revenue", "staking", "settlements"):
+            at = AppTest.from_file(str(ROOT / "dashboards" / "streamlit_app.py"), default_timeout=60)
+            at.session_state["db_url"] = url
+            at.run()
+            if page != "treasury":
+                at.switch_page(f"app_pages/{page}.py").run()
+            assert not at.exception
+            assert any(expected in e.value for e in [*at.error, *at.info]), page
