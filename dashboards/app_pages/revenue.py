@@ -57,10 +57,10 @@ settled = lines(ctx.url, ctx.chain_ids)
 
 
 def who(address: str) -> str:
-    return account_labels.get(address, address)
+    return account_labels.get(address, "")
 
 
-cols = st.columns(4)
+cols = st.columns([3, 3, 2, 1])
 cols[0].metric("Revenue settled", f"{sahara(sum(e['earned'] for e in rows))} SAHARA")
 cols[1].metric("Licenses", f"{sahara(sum(e['license_revenue'] for e in rows))} SAHARA")
 cols[2].metric("Pay-per-use", f"{sahara(sum(e['usage_revenue'] for e in rows))} SAHARA")

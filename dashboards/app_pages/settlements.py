@@ -46,9 +46,6 @@ def paid_accounts(url: str, chain_ids: tuple[int, ...]):
     return read(url, accounts_count, chain_ids=chain_ids)
 
 
-STATUS = {"computed": "🟠 computed", "empty": "⚪ empty", "published": "🔵 published", "activated": "🟢 activated",
-          "verified": "✅ verified"}  # fmt: skip
-
 st.title("Settlements")
 ctx = sidebar()
 if ctx is None:
@@ -58,9 +55,11 @@ found = alerts(ctx.url, ctx.chain_ids, ctx.clocks)
 latest = report.last_epoch_of(rows)
 cols = st.columns(4)
 cols[0].metric("Epochs settled", len(rows))
-cols[1].metric("Latest", ", ".join(f"{ctx.ecosystems[c]} #{e.epoch} {e.status}" for c, e in sorted(latest.items())) or "-")
+cols[1].metric("Chains settled", f"{len(latest)} of {len(ctx.chain_ids)}")
 cols[2].metric("Accounts with a balance", paid_accounts(ctx.url, ctx.chain_ids))
 cols[3].metric("Alerts", len(found))
+if latest:
+    st.caption("Latest: " + "; ".join(f"{ctx.label(c)} epoch {e.epoch} {e.status}" for c, e in sorted(latest.items())))
 
 st.subheader("Alerts")
 if not found:
@@ -73,7 +72,7 @@ st.subheader("Epochs")
 if not rows:
     st.info("No epoch settled yet: run `sahara settle` or the royalty_settlement DAG (after `sahara index`).")
 else:
-    table([{"chain": ctx.label(e.chain_id), "epoch": e.epoch, "status": STATUS.get(e.status, e.status),
+    table([{"chain": ctx.label(e.chain_id), "epoch": e.epoch, "status": e.status,
             "window": f"{when(e.window_start)} → {when(e.window_end)}", "root": e.root,
             "vault root": "same" if e.root_matches else ("DIFFERENT: " + e.vault_root if e.root_matches is False else "not indexed yet"),
             "earned": e.earned, "cumulative total": e.total, "protocol fee": e.protocol_fee,

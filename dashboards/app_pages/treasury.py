@@ -45,7 +45,7 @@ if not rows:
 total = sum(b.balance for b in rows)
 timelock = sum(b.balance for b in rows if b.name == "timelock")
 dependence = treasury.dependence(rows, len(ctx.chain_ids))
-cols = st.columns(4)
+cols = st.columns([3, 3, 2, 2])
 cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
 cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
 cols[2].metric("Share in SAHARA", percent(dependence.own_token_share),
