@@ -8,7 +8,7 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test lint models bench-gas bench-merkle bench-settlement bench-inference clean lock airflow-env
+.PHONY: help setup demo dashboard screenshots test lint models bench-gas bench-merkle bench-settlement bench-inference clean lock airflow-env
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -42,6 +42,19 @@ node_modules/.done: package.json package-lock.json
 
 demo: setup  ## run the main job on two local chains: deploy, a DAO grant, assets, licenses, inference, settlement, claims, labeling payouts
 	$(PY) scripts/demo.py
+
+dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db), served on 127.0.0.1:8501
+	@test -f var/sahara.db || { echo "no var/sahara.db yet: run make demo first"; exit 1; }
+	@if ls var/nodes/*.state.json >/dev/null 2>&1; then \
+	  echo "indexing the demo's chains once more (claims and payouts made after the demo's last index)"; \
+	  $(VENV)/bin/sahara node start >/dev/null && \
+	  for network in ethereum:local:foundry bsc:local:foundry; do $(VENV)/bin/sahara index --network $$network | tail -1; done; \
+	  $(VENV)/bin/sahara node stop >/dev/null; fi
+	$(PY) -m streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $${PORT:-8501} \
+	  --server.headless true --browser.gatherUsageStats false
+
+screenshots: setup  ## run the dashboards' browser test and keep a screenshot of each page in docs/screenshots/
+	SAHARA_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots SAHARA_REQUIRE_CHROMIUM=1 $(PY) -m pytest -q -p no:ape_test tests/dashboards/test_browser.py
 
 test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging)
 	$(PY) -m pytest tests
