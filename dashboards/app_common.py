@@ -147,6 +147,21 @@ def short(address: str | None) -> str:
     return "" if not address else f"{address[:6]}…{address[-4:]}"
 
 
+def address_input(label: str, *, key: str) -> str | None:
+    """An address typed by the user, checksummed; None while empty. A malformed one shows the
+    reason and stops the page."""
+    from sahara_dao.token.claims import checksum_address
+
+    text = st.text_input(label, key=key, placeholder="0x…").strip()
+    if not text:
+        return None
+    try:
+        return checksum_address(text)
+    except ValueError:
+        st.error(f"{text!r} is not an address: 0x followed by 40 hex digits")
+        st.stop()
+
+
 def table(rows: Sequence[dict], *, amounts: Iterable[str] = (), key: str, filename: str, caption: str | None = None) -> None:
     """A table with its ``amounts`` columns shown as SAHARA, and a CSV download of it in which each
     amount comes twice: exact base units and SAHARA (``.`` decimals, no separators)."""

@@ -6,10 +6,9 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from app_common import TTL, as_float, read, sahara, sidebar, table, when
+from app_common import TTL, address_input, as_float, read, sahara, sidebar, table, when
 
 from sahara_dao.token import analytics
-from sahara_dao.token.claims import checksum_address
 from sahara_dao.token.epochs import read_epoch_file
 from sahara_dao.token.errors import TokenError
 from sahara_dao.token.treasury import deployment_names
@@ -129,13 +128,8 @@ cols[1].altair_chart(
 )  # fmt: skip
 
 st.subheader("Contributor lookup")
-query = st.text_input("Account address", key="rev_account", placeholder="0x…")
-if query.strip():
-    try:
-        account = checksum_address(query.strip())
-    except ValueError:
-        st.error(f"{query.strip()!r} is not an address: 0x followed by 40 hex digits")
-        st.stop()
+account = address_input("Account address", key="rev_account")
+if account:
     found = positions(ctx.url, ctx.chain_ids, account, ctx.clocks)
     if not found:
         st.info(f"{account} has earned nothing on these chains.")

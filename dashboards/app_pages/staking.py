@@ -4,10 +4,9 @@ account's position, replayed from SaharaStaking's indexed events."""
 import altair as alt
 import pandas as pd
 import streamlit as st
-from app_common import TTL, as_float, percent, read, sahara, sidebar, table, when
+from app_common import TTL, address_input, as_float, percent, read, sahara, sidebar, table, when
 
 from sahara_dao.token import staking_report
-from sahara_dao.token.claims import checksum_address
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -63,13 +62,8 @@ else:
           amounts=("unbonding",), key="stk_queue", filename="unbonding-queue.csv")  # fmt: skip
 
 st.subheader("An account's position")
-query = st.text_input("Account address", key="stk_account", placeholder="0x…")
-if query.strip():
-    try:
-        account = checksum_address(query.strip())
-    except ValueError:
-        st.error(f"{query.strip()!r} is not an address: 0x followed by 40 hex digits")
-        st.stop()
+account = address_input("Account address", key="stk_account")
+if account:
     mine = [state.positions[account] for state in by_chain.values() if account in state.positions]
     if not mine:
         st.info(f"{account} has never staked on these chains.")
