@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
     indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
+    # Off-chain polls: the Snapshot hub or sequencer URL that `sahara poll push` posts signed messages to.
+    snapshot_hub: str | None = None
 
     @property
     def deployments_dir(self) -> Path:

@@ -19,6 +19,10 @@ def address(n: int) -> str:
     return to_checksum_address(f"0x{n:040x}")
 
 
+def surrogate_of(delegatee: str) -> str:
+    return address(0x5000 + int(delegatee, 16) % 0x1000)
+
+
 def block_time(block: int, offset: int = 0) -> int:
     return GENESIS_TIME + offset + block * BLOCK_SECONDS
 
@@ -54,14 +58,12 @@ class Ledger:
         self.event(block, "token", "DelegateChanged", delegator=delegator, fromDelegate=ZERO, toDelegate=to)
 
     def stake(self, block: int, account: str, sahara: int, delegatee: str | None = None) -> None:
+        """Stake: the tokens move to the delegatee's surrogate, as SaharaStaking does."""
+        delegatee = delegatee or account
         self.event(
-            block,
-            "staking",
-            "Staked",
-            account=account,
-            delegatee=delegatee or account,
-            amount=str(sahara * UNIT),
+            block, "staking", "Staked", account=account, delegatee=delegatee, amount=str(sahara * UNIT)
         )
+        self.transfer(block, account, surrogate_of(delegatee), sahara)
 
     def unstake(self, block: int, account: str, sahara: int) -> None:
         self.event(
@@ -70,6 +72,7 @@ class Ledger:
 
     def withdraw(self, block: int, account: str, sahara: int) -> None:
         self.event(block, "staking", "Withdrawn", account=account, amount=str(sahara * UNIT))
+        self.transfer(block, surrogate_of(account), account, sahara)
 
     def surrogate(self, block: int, delegatee: str, surrogate: str) -> None:
         self.event(block, "staking", "SurrogateDeployed", delegatee=delegatee, surrogate=surrogate)

@@ -1,0 +1,250 @@
+"""``sahara poll``: Snapshot-compatible off-chain voting from the command line."""
+
+import json
+from pathlib import Path
+
+import click
+
+from sahara_dao.core.db import session_scope
+from sahara_dao.core.errors import SaharaError
+
+
+@click.group()
+def poll() -> None:
+    """Off-chain polls compatible with Snapshot: signed messages, voting types, tallies."""
+
+
+# --- spaces, proposals, votes, tallies (governance/polls.py) --------------------------------------------
+
+
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(Path(path).read_text())
+    except ValueError as exc:
+        raise click.ClickException(
+            f"{path} is not JSON ({exc}): pass the {what} as snapshot.js sends it"
+        ) from None
+
+
+def _fail(exc: SaharaError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _sahara(value) -> str:
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+@poll.group("space")
+def space_group() -> None:
+    """Spaces: who may propose, which strategies give voting power, the voting rules."""
+
+
+@space_group.command("create")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def space_create(config: Path) -> None:
+    """Create (or update) a space from a YAML or JSON settings file.
+
+    \b
+    The file holds: id, name, network (main chain id), chains, strategies
+    (erc20-balance-of, delegation, staked-sahara, receipt-holders, each with a
+    weight and params), voting (type, delay, period, quorum), validation
+    ({name: basic, params: {minScore: N}} or {name: any}), admins, members,
+    filters.onlyMembers. See governance/spaces.py for an example. Rerunning
+    with the same file changes nothing.
+    """
+    from sahara_dao.governance.polls import create_space
+    from sahara_dao.governance.spaces import load_space_file
+
+    try:
+        settings = load_space_file(config)
+        with session_scope() as session:
+            _row, changed = create_space(session, settings)
+    except SaharaError as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"space {settings.id} {'stored' if changed else 'unchanged'} (settings {settings.digest[:18]}...)"
+    )
+    for strategy in settings.strategies:
+        click.echo(
+            f"  {strategy.name:18} weight {strategy.as_dict()['weight']} {dict(strategy.params) or ''}"
+        )
+    click.echo(
+        f"  chains {', '.join(map(str, settings.chains))}; snapshot blocks are on chain {settings.network}"
+    )
+
+
+def _blocks(values: tuple[str, ...]) -> dict[int, int]:
+    blocks = {}
+    for value in values:
+        chain, _, block = value.partition("=")
+        if not (chain.isdigit() and block.isdigit()):
+            raise click.BadParameter(
+                f"{value!r}: write CHAIN_ID=BLOCK, e.g. 31338=120", param_hint="--snapshot-block"
+            )
+        blocks[int(chain)] = int(block)
+    return blocks
+
+
+@poll.command("propose")
+@click.argument("envelope", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--snapshot-block", "snapshot_blocks", multiple=True, metavar="CHAIN_ID=BLOCK",
+              help="The snapshot block of a chain other than the space's main one (default: its last block "
+                   "at or before the time of the signed snapshot block).")  # fmt: skip
+def propose(envelope: Path, snapshot_blocks: tuple[str, ...]) -> None:
+    """Submit a signed proposal (a snapshot.js envelope {address, sig, data}).
+
+    The signature, the space's rules and the proposer's voting power at the
+    snapshot (proposal validation) are checked; the snapshot must be indexed on
+    every chain of the space (`sahara index`). Submitting it again changes nothing.
+    """
+    from sahara_dao.governance.polls import submit_proposal
+    from sahara_dao.governance.strategies import to_float
+
+    try:
+        with session_scope() as session:
+            row = submit_proposal(
+                session, _read_json(envelope, "proposal envelope"), snapshot_blocks=_blocks(snapshot_blocks)
+            )
+    except SaharaError as exc:
+        raise _fail(exc) from None
+    click.echo(f"proposal {row.id}")
+    click.echo(f"  {row.type} in space {row.space}: {row.title}")
+    click.echo(f"  voting {row.start} -> {row.end}; snapshot blocks {row.snapshot_blocks}")
+    click.echo(f"  proposer {row.author} with {_sahara(to_float(row.author_power))} of voting power")
+
+
+@poll.command("vote")
+@click.argument(
+    "envelopes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def vote(envelopes: tuple[Path, ...]) -> None:
+    """Submit signed votes (snapshot.js envelopes; a file may hold one or a JSON list).
+
+    Every vote is recorded: accepted, replaced (by a later-signed vote of the same
+    voter) or rejected with the reason (bad signature or domain, unknown space or
+    proposal, duplicate signature, outside the voting window, invalid choice, no
+    voting power). Exits with status 1 when any vote is rejected.
+    """
+    from sahara_dao.governance.polls import REJECTED, submit_vote
+    from sahara_dao.governance.strategies import to_float
+
+    rejected = 0
+    try:
+        with session_scope() as session:
+            for path in envelopes:
+                items = _read_json(path, "vote envelope")
+                for item in items if isinstance(items, list) else [items]:
+                    row = submit_vote(session, item)
+                    rejected += row.status == REJECTED
+                    power = f" with {_sahara(to_float(row.vp))}" if row.status != REJECTED else ""
+                    click.echo(
+                        f"{row.status:8} {row.voter or '?'}{power}{': ' + row.reason if row.reason else ''}"
+                    )
+    except SaharaError as exc:
+        raise _fail(exc) from None
+    if rejected:
+        raise SystemExit(1)
+
+
+def _show(session, proposal_id: str) -> None:
+    from sahara_dao.governance.polls import (
+        REJECTED,
+        REPLACED,
+        _votes,
+        get_proposal,
+        get_result,
+        space_settings,
+    )
+    from sahara_dao.governance.strategies import to_float
+
+    proposal = get_proposal(session, proposal_id)
+    result = get_result(session, proposal.id)
+    space = space_settings(session, proposal.space)
+    click.echo(f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}")
+    click.echo(f"  {result.state}; {result.votes} votes counted; voting power {_sahara(to_float(result.vp_total))} "
+               f"{space.symbol}; quorum {'reached' if result.vp_total >= space.quorum else 'not reached'}")  # fmt: skip
+    labels = [f"{s.name}" for s in space.strategies]
+    chains = sorted(result.scores_by_chain, key=int)
+    click.echo(f"  {'choice':24} {'score':>16} " + " ".join(f"{label:>18}" for label in labels)
+               + " " + " ".join(f"{'chain ' + c:>16}" for c in chains))  # fmt: skip
+    for i, choice in enumerate(proposal.choices):
+        click.echo(f"  {choice[:24]:24} {_sahara(result.scores[i]):>16} "
+                   + " ".join(f"{_sahara(v):>18}" for v in result.scores_by_strategy[i])
+                   + " " + " ".join(f"{_sahara(result.scores_by_chain[c][i]):>16}" for c in chains))  # fmt: skip
+    click.echo(f"  scores total {_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
+    for row in _votes(session, proposal.id):
+        if row.status in (REJECTED, REPLACED):
+            click.echo(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
+
+
+@poll.command("tally")
+@click.argument("proposal")
+def tally_command(proposal: str) -> None:
+    """Tally a proposal: voting power at its snapshot, snapshot.js scoring, stored result."""
+    from sahara_dao.governance.polls import tally
+
+    try:
+        with session_scope() as session:
+            tally(session, proposal)
+            _show(session, proposal)
+    except SaharaError as exc:
+        raise _fail(exc) from None
+
+
+@poll.command("show")
+@click.argument("proposal")
+def show(proposal: str) -> None:
+    """Show a proposal's stored result, per strategy and per chain, and its refused votes with reasons."""
+    try:
+        with session_scope() as session:
+            _show(session, proposal)
+    except SaharaError as exc:
+        raise _fail(exc) from None
+
+
+@poll.command("verify")
+@click.argument("proposal")
+@click.option("--recompute-power", is_flag=True,
+              help="Also recompute every counted vote's power from the index (which must still hold the "
+                   "snapshot blocks) instead of trusting the power stored with the votes.")  # fmt: skip
+def verify_command(proposal: str, recompute_power: bool) -> None:
+    """Recompute a tally from the stored signed messages and compare it with the stored result.
+
+    Every stored signature is verified again, the acceptance and replacement rules
+    are replayed on the stored envelopes, and the votes kept are scored with their
+    stored voting power. Exits with status 1 on any difference.
+    """
+    from sahara_dao.governance.polls import verify
+
+    try:
+        with session_scope() as session:
+            report = verify(session, proposal, recompute_power=recompute_power)
+    except SaharaError as exc:
+        raise _fail(exc) from None
+    for problem in report.problems:
+        click.echo(f"MISMATCH {problem}")
+    click.echo(f"{'verified' if report.ok else 'NOT verified'}: {report.votes_checked} stored votes, "
+               f"{report.counted} counted, proposal {report.proposal_id}")  # fmt: skip
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@poll.command("push")
+@click.option("--hub", default=None, help="Snapshot hub URL [default: SAHARA_SNAPSHOT_HUB].")
+@click.option("--proposal", default=None, help="Only this proposal and its votes.")
+def push_command(hub: str | None, proposal: str | None) -> None:
+    """Send stored proposals and counted votes not yet sent to a Snapshot hub (POST /api/msg)."""
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.governance.polls import push
+
+    hub = hub or get_settings().snapshot_hub
+    if not hub:
+        raise click.ClickException("no Snapshot hub configured: set SAHARA_SNAPSHOT_HUB or pass --hub URL")
+    try:
+        with session_scope() as session:
+            lines = push(session, hub, proposal_id=proposal)
+    except SaharaError as exc:
+        raise _fail(exc) from None
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{len(lines)} messages sent to {hub}")

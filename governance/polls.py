@@ -1,0 +1,579 @@
+"""Off-chain polls, compatible with Snapshot: spaces, signed proposals and votes, tallies, verification.
+
+Messages are snapshot.js's signed envelopes ``{address, sig, data: {domain, types, message}}``
+(governance/messages.py verifies them). Ids are Snapshot's: the EIP-712 hash of the signed message.
+
+Proposals. :func:`submit_proposal` verifies the signature, the space's rules (type, voting delay and
+period, members), resolves the snapshot block on every chain of the space (refusing blocks the
+indexer has not reached) and checks the proposer's voting power against the space's ``minScore``
+(proposal validation ``basic``). A refused proposal raises :class:`PollError` with the reason and is
+not stored; submitting the same envelope again returns the stored proposal.
+
+Votes. :func:`submit_vote` stores every envelope it receives, verbatim, as one ``poll_vote`` row:
+``accepted``, ``replaced`` or ``rejected`` with its reason. Rejected: a malformed envelope, a bad
+signature or a wrong EIP-712 domain, an unknown space or proposal, a proposal of another space, a
+signature already received (the first is kept; a resubmitted duplicate is recorded once), a vote
+outside the voting window (by its signed timestamp and by the time it was received), a choice
+invalid for the proposal's type, no voting power at the snapshot. One vote per address: a vote
+signed later (a greater signed timestamp) replaces the voter's counted one; a vote signed at the
+same time or earlier than the counted one is recorded as ``replaced`` at once.
+
+Tallies. :func:`tally` recomputes every counted vote's power from the index at the proposal's
+snapshot blocks (Snapshot's delegation depends on who voted, so power is final only at the tally),
+stores it on the votes, scores them with governance/voting.py (snapshot.js's scoring) and stores the
+result with its per-strategy and per-chain breakdown, the exact totals in base units and a digest of
+its inputs.
+
+Verification. :func:`verify` recomputes a tally from the stored signed messages alone: it verifies
+every stored signature again, replays the acceptance and replacement rules on the stored envelopes
+in the order received (with the time each was received), and scores the votes it keeps with the
+voting power stored on them, then compares with the stored result. The stored power is the input
+that the signed messages cannot give (it comes from the chain): it is trusted by default and
+published with the result, and ``recompute_power=True`` recomputes it from the index and compares
+too (the index must still hold the snapshot blocks).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from sahara_dao.governance import messages, voting
+from sahara_dao.governance.errors import GovernanceError
+from sahara_dao.governance.models import PollProposal, PollResult, PollSpace, PollVote
+from sahara_dao.governance.spaces import VOTING_TYPES, SpaceSettings, digest
+from sahara_dao.governance.strategies import (
+    VotingPower,
+    checksum,
+    resolve_snapshot,
+    snapshot_states,
+    to_float,
+    voting_power,
+)
+
+ACCEPTED, REPLACED, REJECTED = "accepted", "replaced", "rejected"
+FUTURE_GRACE = 30  # seconds a signed timestamp may run ahead of the receiving clock (Snapshot's hub: 30)
+
+
+class PollError(GovernanceError, ValueError):
+    """A space or proposal is refused, or a poll cannot be found or tallied; the message says why."""
+
+
+# --- spaces ---------------------------------------------------------------------------------------------
+
+
+def create_space(
+    session: Session, settings: SpaceSettings, *, now: int | None = None
+) -> tuple[PollSpace, bool]:
+    """Store a space; returns it and whether it changed. Rerunning with the same settings changes
+    nothing; new settings replace the old ones (proposals keep the snapshot blocks they resolved)."""
+    row = session.get(PollSpace, settings.id)
+    if row is not None and row.settings_digest == settings.digest:
+        return row, False
+    row = row or PollSpace(id=settings.id, name=settings.name, settings={}, settings_digest="", created_at=0)
+    row.name, row.settings, row.settings_digest = settings.name, dict(settings.raw), settings.digest
+    row.created_at = row.created_at or _now(now)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def space_settings(session: Session, space_id: str) -> SpaceSettings:
+    row = session.get(PollSpace, space_id)
+    if row is None:
+        raise PollError(f"unknown space {space_id!r}: create it first with `sahara poll space create CONFIG`")
+    return SpaceSettings.parse(row.settings, f"space {space_id}")
+
+
+# --- envelopes --------------------------------------------------------------------------------------------
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else now
+
+
+def _kind(envelope: Any) -> str | None:
+    try:
+        types = envelope["data"]["types"]
+    except (TypeError, KeyError):
+        return None
+    return "Proposal" if "Proposal" in types else "Vote" if "Vote" in types else None
+
+
+def _check_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]:
+    """(signer, message, id) of a well-formed, validly signed envelope of ``kind``; raises with the reason."""
+    if not isinstance(envelope, Mapping) or not {"address", "sig", "data"} <= set(envelope):
+        raise PollError("malformed envelope: expected {address, sig, data: {domain, types, message}}")
+    if _kind(envelope) != kind:
+        raise PollError(
+            f"not a {kind}: the envelope's types are {sorted((envelope['data'] or {}).get('types') or [])}"
+        )
+    try:
+        signer = messages.verify_envelope(envelope)
+    except GovernanceError as exc:
+        raise PollError(str(exc)) from None
+    message = envelope["data"]["message"]
+    return checksum(signer), message, messages.envelope_id(envelope)
+
+
+def _decode_choice(choice: Any) -> Any:
+    """The choice as snapshot.js's voting classes take it (weighted and quadratic votes sign JSON text)."""
+    if isinstance(choice, str):
+        try:
+            return json.loads(choice)
+        except ValueError:
+            return choice
+    return choice
+
+
+# --- proposals ---------------------------------------------------------------------------------------------
+
+
+def submit_proposal(
+    session: Session, envelope: Mapping[str, Any], *, snapshot_blocks: Mapping[int, int] | None = None,
+    now: int | None = None,
+) -> PollProposal:  # fmt: skip
+    """Verify and store a signed proposal (see the module's docstring); returns the stored row."""
+    author, message, proposal_id = _check_envelope(envelope, "Proposal")
+    existing = session.get(PollProposal, proposal_id)
+    if existing is not None:
+        return existing
+    space = space_settings(session, str(message.get("space")))
+    kind = message.get("type")
+    if kind not in VOTING_TYPES:
+        raise PollError(f"proposal type {kind!r} is not one of {', '.join(VOTING_TYPES)}")
+    if space.voting_type and kind != space.voting_type:
+        raise PollError(f"space {space.id} only takes {space.voting_type} proposals, not {kind}")
+    choices = message.get("choices")
+    if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
+        raise PollError("choices must be a non-empty list of non-empty strings")
+    start, end, timestamp = int(message["start"]), int(message["end"]), int(message["timestamp"])
+    received = _now(now)
+    if timestamp > received + FUTURE_GRACE:
+        raise PollError(
+            f"the proposal is signed at {timestamp}, in the future (now {received}): check the clock"
+        )
+    if end <= start:
+        raise PollError(f"the voting window ends ({end}) before it starts ({start})")
+    if start < timestamp + space.voting_delay:
+        raise PollError(
+            f"voting must start at least {space.voting_delay} s after the proposal ({timestamp}), not at {start}"
+        )
+    if space.voting_period is not None and end - start != space.voting_period:
+        raise PollError(
+            f"space {space.id} votes for exactly {space.voting_period} s, not {end - start} s (end - start)"
+        )
+    if space.only_members and author not in space.admins | space.members:
+        raise PollError(f"only members of space {space.id} may propose; {author} is not one")
+    blocks, moment = resolve_snapshot(
+        session, network=space.network, block=int(message["snapshot"]), chains=space.chains,
+        sources=space.sources, explicit=snapshot_blocks,
+    )  # fmt: skip
+    power = _powers(session, space, blocks, [author], [author])[author]
+    if space.min_score is not None and power.total < space.min_score and author not in space.admins:
+        raise PollError(
+            f"proposal validation: {author} has {to_float(power.total)} {space.symbol} of voting power at the "
+            f"snapshot, under the space's minimum of {to_float(space.min_score)}"
+        )
+    row = PollProposal(
+        id=proposal_id, space=space.id, author=author, type=kind, title=str(message.get("title", "")),
+        choices=choices, start=start, end=end, snapshot=int(message["snapshot"]),
+        snapshot_blocks={str(c): b for c, b in blocks.items()}, snapshot_time=moment, author_power=power.total,
+        signature=envelope["sig"], envelope=json.loads(json.dumps(envelope)), timestamp=timestamp, received_at=received,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_proposal(session: Session, proposal_id: str) -> PollProposal:
+    row = session.get(PollProposal, proposal_id.lower())
+    if row is None:
+        raise PollError(f"unknown proposal {proposal_id}: `sahara poll propose ENVELOPE.json` stores one")
+    return row
+
+
+def _blocks(proposal: PollProposal) -> dict[int, int]:
+    return {int(c): b for c, b in proposal.snapshot_blocks.items()}
+
+
+def _powers(session, space: SpaceSettings, blocks, addresses, voters) -> dict[str, VotingPower]:
+    states = snapshot_states(session, blocks, space.strategies)
+    return voting_power(states, space.strategies, addresses, voters)
+
+
+# --- votes ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Judgement:
+    """What the rules say about one received vote."""
+
+    status: str
+    reason: str | None = None
+    voter: str | None = None
+    message: Mapping[str, Any] = field(default_factory=dict)
+    vote_id: str | None = None
+
+
+def _judge(
+    envelope: Any, *, received_at: int, proposals: Mapping[str, PollProposal], seen_signatures: set[str],
+    counted: Mapping[str, PollVote],
+) -> Judgement:  # fmt: skip
+    """Apply every rule that the signed message and the receiving time decide (power aside)."""
+    try:
+        voter, message, vote_id = _check_envelope(envelope, "Vote")
+    except PollError as exc:
+        claimed = envelope.get("address") if isinstance(envelope, Mapping) else None
+        return Judgement(REJECTED, str(exc), voter=claimed if isinstance(claimed, str) else None)
+    judged = Judgement(ACCEPTED, None, voter, message, vote_id)
+    proposal = proposals.get(str(message.get("proposal", "")).lower())
+    if envelope["sig"] in seen_signatures:
+        return _reject(judged, "duplicate signature: this vote was already received")
+    if proposal is None:
+        return _reject(judged, f"unknown proposal {message.get('proposal')}")
+    if message.get("space") != proposal.space:
+        return _reject(
+            judged, f"unknown space {message.get('space')!r} for this proposal (it is in {proposal.space})"
+        )
+    timestamp = int(message.get("timestamp", 0))
+    if timestamp > received_at + FUTURE_GRACE:
+        return _reject(judged, f"signed at {timestamp}, in the future (received at {received_at})")
+    if timestamp < proposal.start or received_at < proposal.start:
+        return _reject(judged, f"outside the voting window: voting starts at {proposal.start}")
+    if timestamp > proposal.end or received_at > proposal.end:
+        return _reject(judged, f"outside the voting window: voting ended at {proposal.end}")
+    problem = voting.choice_problem(
+        proposal.type, _decode_choice(message.get("choice")), len(proposal.choices)
+    )
+    if problem:
+        return _reject(
+            judged,
+            f"invalid choice for a {proposal.type} proposal of {len(proposal.choices)} choices: {problem}",
+        )
+    current = counted.get(voter)
+    if current is not None and timestamp <= (current.timestamp or 0):
+        judged.status, judged.reason = (
+            REPLACED,
+            f"an earlier-signed vote than the one counted (signed at {current.timestamp})",
+        )
+    return judged
+
+
+def _reject(judged: Judgement, reason: str) -> Judgement:
+    judged.status, judged.reason = REJECTED, reason
+    return judged
+
+
+def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> PollVote:
+    """Judge a signed vote and record it (accepted, replaced or rejected with the reason)."""
+    received = _now(now)
+    signature = envelope.get("sig") if isinstance(envelope, Mapping) else None
+    if isinstance(signature, str):
+        duplicate = session.exec(
+            select(PollVote).where(PollVote.signature == signature, PollVote.status == REJECTED,
+                                   PollVote.reason.startswith("duplicate signature"))
+        ).first()  # fmt: skip
+        if duplicate is not None:
+            return duplicate  # a resubmitted duplicate is recorded once
+    message = envelope.get("data", {}).get("message", {}) if isinstance(envelope, Mapping) else {}
+    proposal_id = str(message.get("proposal", "")).lower() if isinstance(message, Mapping) else ""
+    proposal = session.get(PollProposal, proposal_id) if proposal_id else None
+    counted = {}
+    if proposal is not None:
+        counted = {v.voter: v for v in _votes(session, proposal.id, ACCEPTED)}
+    seen = (
+        set(session.exec(select(PollVote.signature).where(PollVote.signature == signature)).all())
+        if signature
+        else set()
+    )
+    judged = _judge(envelope, received_at=received, proposals={proposal.id: proposal} if proposal else {},
+                    seen_signatures=seen, counted=counted)  # fmt: skip
+    row = PollVote(
+        vote_id=judged.vote_id, proposal_id=proposal_id or None, space=_text(message, "space"), voter=judged.voter,
+        choice=message.get("choice") if isinstance(message, Mapping) else None,
+        timestamp=_int(message, "timestamp"), received_at=received, signature=signature if isinstance(signature, str) else None,
+        envelope=json.loads(json.dumps(envelope, default=str)), status=judged.status, reason=judged.reason,
+    )  # fmt: skip
+    if judged.status == ACCEPTED:
+        space = space_settings(session, proposal.space)
+        power = _powers(session, space, _blocks(proposal), [judged.voter], set(counted) | {judged.voter})[
+            judged.voter
+        ]
+        if power.total == 0:
+            row.status, row.reason = REJECTED, "no voting power at the snapshot"
+        else:
+            _set_power(row, power, len(space.strategies))
+            if (previous := counted.get(judged.voter)) is not None:
+                previous.status, previous.reason = (
+                    REPLACED,
+                    "replaced by a later-signed vote of the same voter",
+                )
+                session.add(previous)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _text(message: Any, key: str) -> str | None:
+    value = message.get(key) if isinstance(message, Mapping) else None
+    return value[:64] if isinstance(value, str) else None
+
+
+def _int(message: Any, key: str) -> int | None:
+    value = message.get(key) if isinstance(message, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 else None
+
+
+def _set_power(row: PollVote, power: VotingPower, strategies: int) -> None:
+    row.vp = power.total
+    row.vp_by_strategy = [str(v) for v in power.by_strategy(strategies)]
+    row.vp_by_chain = {str(c): str(v) for c, v in power.by_chain().items()}
+
+
+def _votes(session: Session, proposal_id: str, status: str | None = None) -> list[PollVote]:
+    query = select(PollVote).where(PollVote.proposal_id == proposal_id)
+    if status is not None:
+        query = query.where(PollVote.status == status)
+    return list(session.exec(query.order_by(PollVote.id)))
+
+
+# --- tallies ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Scores and exact totals of a set of counted votes."""
+
+    scores: list[float]
+    scores_by_strategy: list[list[float]]
+    scores_by_chain: dict[str, list[float]]
+    scores_total: float
+    vp_total: int
+    vp_by_strategy: list[str]
+    vp_by_chain: dict[str, str]
+    inputs_digest: str
+    votes: int
+
+
+def compute_tally(proposal: PollProposal, votes: Sequence[PollVote], strategies: int) -> Tally:
+    """Score ``votes`` (their signed choices, their stored power) as snapshot.js would."""
+    chains = sorted(set(proposal.snapshot_blocks), key=int)
+    ballots, by_chain = [], []
+    vp_by_strategy, vp_by_chain = [0] * strategies, dict.fromkeys(chains, 0)
+    for vote in votes:
+        choice = _decode_choice(vote.envelope["data"]["message"]["choice"])
+        cells = [int(v) for v in vote.vp_by_strategy] or [0] * strategies
+        chain_cells = [int(vote.vp_by_chain.get(c, 0)) for c in chains]
+        ballots.append(
+            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in cells]}
+        )
+        by_chain.append(
+            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in chain_cells]}
+        )
+        vp_by_strategy = [a + b for a, b in zip(vp_by_strategy, cells, strict=True)]
+        for chain, value in zip(chains, chain_cells, strict=True):
+            vp_by_chain[chain] += value
+    n = len(proposal.choices)
+    scored = voting.score(proposal.type, n, ballots, strategies)
+    per_chain = voting.score(proposal.type, n, by_chain, len(chains)).scores_by_strategy
+    inputs = {
+        "proposal": proposal.envelope,
+        "snapshot_blocks": proposal.snapshot_blocks,
+        "votes": sorted([v.envelope["sig"], v.vp_by_strategy, v.vp_by_chain] for v in votes),
+    }
+    return Tally(
+        scores=scored.scores, scores_by_strategy=scored.scores_by_strategy,
+        scores_by_chain={chain: [per_choice[i] for per_choice in per_chain] for i, chain in enumerate(chains)},
+        scores_total=scored.scores_total, vp_total=sum(v.vp for v in votes),
+        vp_by_strategy=[str(v) for v in vp_by_strategy], vp_by_chain={c: str(v) for c, v in vp_by_chain.items()},
+        inputs_digest=digest(inputs), votes=len(votes),
+    )  # fmt: skip
+
+
+def tally(session: Session, proposal_id: str, *, now: int | None = None) -> PollResult:
+    """Recompute the counted votes' power at the snapshot, score them and store the result."""
+    proposal = get_proposal(session, proposal_id)
+    space = space_settings(session, proposal.space)
+    votes = _votes(session, proposal.id, ACCEPTED)
+    voters = [v.voter for v in votes]
+    powers = _powers(session, space, _blocks(proposal), voters, voters)
+    for vote in votes:
+        _set_power(vote, powers[vote.voter], len(space.strategies))
+        session.add(vote)
+    result = compute_tally(proposal, votes, len(space.strategies))
+    computed_at = _now(now)
+    fields = _fields(result, proposal, computed_at)
+    row = session.get(PollResult, proposal.id) or PollResult(proposal_id=proposal.id, **fields)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _fields(result: Tally, proposal: PollProposal, computed_at: int) -> dict[str, Any]:
+    return {
+        "state": "final" if computed_at > proposal.end else "pending", "votes": result.votes,
+        "scores": result.scores, "scores_by_strategy": result.scores_by_strategy,
+        "scores_by_chain": result.scores_by_chain, "scores_total": result.scores_total,
+        "vp_total": result.vp_total, "vp_by_strategy": result.vp_by_strategy, "vp_by_chain": result.vp_by_chain,
+        "inputs_digest": result.inputs_digest, "computed_at": computed_at,
+    }  # fmt: skip
+
+
+def get_result(session: Session, proposal_id: str) -> PollResult:
+    proposal = get_proposal(session, proposal_id)
+    row = session.get(PollResult, proposal.id)
+    if row is None:
+        raise PollError(f"proposal {proposal.id} has no tally yet: run `sahara poll tally {proposal.id}`")
+    return row
+
+
+# --- verification -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: an empty ``problems`` list means the stored result is reproduced."""
+
+    proposal_id: str
+    votes_checked: int
+    counted: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session, proposal_id: str, *, recompute_power: bool = False) -> Verification:
+    """Recompute the tally of ``proposal_id`` from the stored signed messages (see the module's docstring)."""
+    proposal = get_proposal(session, proposal_id)
+    stored = get_result(session, proposal.id)
+    space = space_settings(session, proposal.space)
+    rows = _votes(session, proposal.id)
+    report = Verification(proposal.id, len(rows), 0)
+    try:
+        _author, _message, derived = _check_envelope(proposal.envelope, "Proposal")
+        if derived != proposal.id:
+            report.problems.append(f"the proposal's envelope hashes to {derived}, not its id {proposal.id}")
+    except PollError as exc:
+        report.problems.append(f"the proposal's stored envelope no longer verifies: {exc}")
+    counted: dict[str, PollVote] = {}
+    seen: set[str] = set()
+    for row in rows:
+        judged = _judge(row.envelope, received_at=row.received_at, proposals={proposal.id: proposal},
+                        seen_signatures=seen, counted=counted)  # fmt: skip
+        if isinstance(row.envelope, Mapping) and isinstance(row.envelope.get("sig"), str):
+            seen.add(row.envelope["sig"])
+        if (
+            judged.status == ACCEPTED
+            and row.status == REJECTED
+            and row.reason == "no voting power at the snapshot"
+        ):
+            continue  # decided by the index, not by the message: checked with recompute_power
+        if judged.status == ACCEPTED:
+            counted[judged.voter] = row
+        elif row.status == ACCEPTED:
+            report.problems.append(
+                f"vote {row.id} is stored as counted but the rules say {judged.status}: {judged.reason}"
+            )
+    keep = sorted(counted.values(), key=lambda v: v.id)
+    stored_counted = {v.id for v in rows if v.status == ACCEPTED}
+    for extra in stored_counted - {v.id for v in keep}:
+        if not any(f"vote {extra} " in p for p in report.problems):
+            report.problems.append(
+                f"vote {extra} is stored as counted but a later-signed vote of its voter replaces it"
+            )
+    for missing in {v.id for v in keep} - stored_counted:
+        report.problems.append(
+            f"vote {missing} passes every rule but is stored as {session.get(PollVote, missing).status}"
+        )
+    report.counted = len(keep)
+    if recompute_power:
+        voters = [v.voter for v in keep]
+        powers = _powers(session, space, _blocks(proposal), voters, voters)
+        for vote in keep:
+            power = powers[vote.voter]
+            if (
+                power.total != vote.vp
+                or [str(v) for v in power.by_strategy(len(space.strategies))] != vote.vp_by_strategy
+            ):
+                report.problems.append(
+                    f"vote {vote.id} of {vote.voter}: stored power {vote.vp}, the index gives {power.total}"
+                )
+    result = compute_tally(proposal, keep, len(space.strategies))
+    for name in ("votes", "scores", "scores_by_strategy", "scores_by_chain", "scores_total", "vp_total",
+                 "vp_by_strategy", "vp_by_chain", "inputs_digest"):  # fmt: skip
+        if getattr(result, name) != getattr(stored, name):
+            report.problems.append(
+                f"{name}: stored {getattr(stored, name)}, recomputed {getattr(result, name)}"
+            )
+    return report
+
+
+# --- the Snapshot hub ------------------------------------------------------------------------------------------------
+
+
+SEQUENCERS = {
+    "https://hub.snapshot.org": "https://seq.snapshot.org",
+    "https://testnet.hub.snapshot.org": "https://testnet.seq.snapshot.org",
+    "http://localhost:3000": "http://localhost:3001",
+}
+"""Hubs and the sequencers that take their signed messages (snapshot.js's constants.json)."""
+
+
+def message_url(hub: str) -> str:
+    """Where signed messages are POSTed: the URL as snapshot.js's ``Client`` takes it (its hub URLs
+    mapped to their sequencer, as the Client does; a legacy hub's ``.../api/msg`` is used as given)."""
+    hub = hub.rstrip("/")
+    return SEQUENCERS.get(hub, hub)
+
+
+def push(session: Session, hub: str, *, proposal_id: str | None = None, timeout: float = 10.0) -> list[str]:
+    """Send the stored proposals (and their counted votes) not yet sent to the hub (:func:`message_url`),
+    each envelope verbatim as snapshot.js's ``Client.send`` posts it; returns one line per message sent. Stops at the first refusal, with the hub's answer."""
+    import urllib.error
+    import urllib.request
+
+    query = select(PollProposal)
+    if proposal_id:
+        query = select(PollProposal).where(PollProposal.id == get_proposal(session, proposal_id).id)
+    lines = []
+    url = message_url(hub)
+
+    def send(envelope: Mapping[str, Any], what: str) -> None:
+        request = urllib.request.Request(
+            url, data=json.dumps(envelope).encode(), method="POST",
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                answer = response.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            raise PollError(
+                f"the hub {hub} refused {what}: HTTP {exc.code} {exc.read().decode(errors='replace')[:300]}"
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise PollError(f"cannot reach the hub {hub} ({exc}): check SAHARA_SNAPSHOT_HUB") from None
+        lines.append(f"{what}: {answer[:200]}")
+
+    for proposal in session.exec(query.order_by(PollProposal.received_at)).all():
+        if proposal.pushed_at is None:
+            send(proposal.envelope, f"proposal {proposal.id}")
+            proposal.pushed_at = _now(None)
+            session.add(proposal)
+            session.commit()  # what the hub took stays marked sent if a later message fails
+        for vote in _votes(session, proposal.id, ACCEPTED):
+            if vote.pushed_at is None:
+                send(vote.envelope, f"vote {vote.vote_id} of {vote.voter}")
+                vote.pushed_at = _now(None)
+                session.add(vote)
+                session.commit()
+    return lines
