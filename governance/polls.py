@@ -577,3 +577,53 @@ def push(session: Session, hub: str, *, proposal_id: str | None = None, timeout:
                 session.add(vote)
                 session.commit()
     return lines
+
+
+# --- one poll from start to finish (the demo) ----------------------------------------------------------------
+
+
+def latest_indexed_blocks(session: Session, settings: SpaceSettings) -> dict[int, int]:
+    """Every chain's last block indexed for all the deployments the space's strategies read."""
+    from sahara_dao.core.models import IndexerCheckpoint
+    from sahara_dao.governance.strategies import check_indexed
+
+    blocks = {}
+    for chain_id in settings.chains:
+        rows = [session.get(IndexerCheckpoint, (chain_id, contract)) for contract in sorted(settings.sources)]
+        if any(row is None for row in rows):
+            check_indexed(session, chain_id, 0, settings.sources)  # raises with the hint
+        blocks[chain_id] = min(row.block_number for row in rows)
+    return blocks
+
+
+def run_poll(
+    session: Session, settings: SpaceSettings, *, proposer_key: str, title: str, choices: Sequence[str],
+    ballots: Sequence[tuple[str, Any]], voting_type: str = "ranked-choice", period: int = 3600,
+    now: int | None = None,
+) -> tuple[PollProposal, PollResult, list[PollVote]]:  # fmt: skip
+    """A whole off-chain poll: store the space, sign and submit a proposal whose snapshot is the last
+    indexed block of every chain, sign and submit ``ballots`` (private key, choice), and tally as the
+    window closes. Returns the proposal, the stored result and the vote rows (rejected ones too).
+
+    Signing here stands for the voters' wallets (snapshot.js would sign the same messages); the chains
+    must be indexed (`sahara index`) after the balances, stakes and receipts that should count.
+    """
+    create_space(session, settings, now=now)
+    now = _now(now)
+    blocks = latest_indexed_blocks(session, settings)
+    message = {
+        "space": settings.id, "timestamp": now, "type": voting_type, "title": title, "body": "", "discussion": "",
+        "choices": list(choices), "labels": [], "start": now + settings.voting_delay,
+        "end": now + settings.voting_delay + (settings.voting_period or period), "snapshot": blocks[settings.network],
+        "plugins": "{}", "privacy": "", "app": "sahara-dao",
+    }  # fmt: skip
+    proposal = submit_proposal(
+        session, messages.sign_envelope("Proposal", message, proposer_key), snapshot_blocks=blocks, now=now
+    )
+    votes = []
+    for offset, (key, choice) in enumerate(ballots):
+        at = proposal.start + offset
+        vote = {"space": settings.id, "timestamp": at, "proposal": proposal.id, "choice": choice, "reason": "",
+                "app": "sahara-dao", "metadata": "{}"}  # fmt: skip
+        votes.append(submit_vote(session, messages.sign_envelope("Vote", vote, key), now=at))
+    return proposal, tally(session, proposal.id, now=proposal.end + 1), votes
