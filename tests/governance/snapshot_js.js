@@ -7,6 +7,7 @@
 //       -> [{"signer": recovered, "valid": recovered == envelope.address} | {"error": "..."}] (ethers
 //          verifyTypedData: what snapshot.js's utils.verify uses for EOAs)
 //   {"op": "hash", "items": [{"domain", "types", "message"}]} -> ["0x<digest>"] (ethers _TypedDataEncoder)
+//   {"op": "stringify", "items": [value, ...]} -> [JSON.stringify(value), ...]
 //   {"op": "bench", "items": [envelope, ...]} -> {"seconds": s, "signers": [...]} (verifyTypedData loop only)
 const { Client712 } = require('@snapshot-labs/snapshot.js');
 const { Wallet, verifyTypedData } = require('@ethersproject/wallet');
@@ -46,6 +47,7 @@ const ops = {
   sign,
   verify: (items) => items.map(verifyOne),
   hash: (items) => items.map(({ domain, types, message }) => _TypedDataEncoder.hash(domain, types, message)),
+  stringify: (items) => items.map((value) => JSON.stringify(value)),
   bench,
 };
 
