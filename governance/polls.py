@@ -44,7 +44,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from sahara_dao.governance import messages, voting
-from sahara_dao.governance.errors import GovernanceError
+from sahara_dao.governance.errors import EnvelopeError, GovernanceError
 from sahara_dao.governance.models import PollProposal, PollResult, PollSpace, PollVote
 from sahara_dao.governance.spaces import VOTING_TYPES, SpaceSettings, digest
 from sahara_dao.governance.strategies import (
@@ -97,28 +97,19 @@ def _now(now: int | None) -> int:
     return int(time.time()) if now is None else now
 
 
-def _kind(envelope: Any) -> str | None:
-    try:
-        types = envelope["data"]["types"]
-    except (TypeError, KeyError):
-        return None
-    return "Proposal" if "Proposal" in types else "Vote" if "Vote" in types else None
+VOTE_TYPE_SETS = ("vote", "vote-array", "vote-string")
 
 
 def _check_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]:
-    """(signer, message, id) of a well-formed, validly signed envelope of ``kind``; raises with the reason."""
-    if not isinstance(envelope, Mapping) or not {"address", "sig", "data"} <= set(envelope):
-        raise PollError("malformed envelope: expected {address, sig, data: {domain, types, message}}")
-    if _kind(envelope) != kind:
-        raise PollError(
-            f"not a {kind}: the envelope's types are {sorted((envelope['data'] or {}).get('types') or [])}"
-        )
+    """(signer, message, id) of a validly signed envelope of ``kind`` (proposal or vote); raises
+    :class:`PollError` with the reason (messages.py's code and detail) otherwise."""
     try:
-        signer = messages.verify_envelope(envelope)
-    except GovernanceError as exc:
-        raise PollError(str(exc)) from None
-    message = envelope["data"]["message"]
-    return checksum(signer), message, messages.envelope_id(envelope)
+        signed = messages.check_envelope(envelope)
+    except EnvelopeError as exc:
+        raise PollError(f"{exc.reason}: {exc.detail}") from None
+    if (signed.type == "proposal") != (kind == "proposal") or (kind == "vote" and signed.type not in VOTE_TYPE_SETS):
+        raise PollError(f"not a {kind}: the envelope is a signed {signed.type} message")
+    return checksum(signed.signer), signed.message, "0x" + signed.digest.hex()
 
 
 def _decode_choice(choice: Any) -> Any:
@@ -139,7 +130,7 @@ def submit_proposal(
     now: int | None = None,
 ) -> PollProposal:  # fmt: skip
     """Verify and store a signed proposal (see the module's docstring); returns the stored row."""
-    author, message, proposal_id = _check_envelope(envelope, "Proposal")
+    author, message, proposal_id = _check_envelope(envelope, "proposal")
     existing = session.get(PollProposal, proposal_id)
     if existing is not None:
         return existing
@@ -227,7 +218,7 @@ def _judge(
 ) -> Judgement:  # fmt: skip
     """Apply every rule that the signed message and the receiving time decide (power aside)."""
     try:
-        voter, message, vote_id = _check_envelope(envelope, "Vote")
+        voter, message, vote_id = _check_envelope(envelope, "vote")
     except PollError as exc:
         claimed = envelope.get("address") if isinstance(envelope, Mapping) else None
         return Judgement(REJECTED, str(exc), voter=claimed if isinstance(claimed, str) else None)
@@ -460,7 +451,7 @@ def verify(session: Session, proposal_id: str, *, recompute_power: bool = False)
     rows = _votes(session, proposal.id)
     report = Verification(proposal.id, len(rows), 0)
     try:
-        _author, _message, derived = _check_envelope(proposal.envelope, "Proposal")
+        _author, _message, derived = _check_envelope(proposal.envelope, "proposal")
         if derived != proposal.id:
             report.problems.append(f"the proposal's envelope hashes to {derived}, not its id {proposal.id}")
     except PollError as exc:
@@ -618,12 +609,12 @@ def run_poll(
         "plugins": "{}", "privacy": "", "app": "sahara-dao",
     }  # fmt: skip
     proposal = submit_proposal(
-        session, messages.sign_envelope("Proposal", message, proposer_key), snapshot_blocks=blocks, now=now
+        session, messages.sign_envelope("proposal", message, proposer_key), snapshot_blocks=blocks, now=now
     )
     votes = []
     for offset, (key, choice) in enumerate(ballots):
         at = proposal.start + offset
-        vote = {"space": settings.id, "timestamp": at, "proposal": proposal.id, "choice": choice, "reason": "",
+        vote = {"space": settings.id, "timestamp": at, "proposal": proposal.id, "type": proposal.type, "choice": choice, "reason": "",
                 "app": "sahara-dao", "metadata": "{}"}  # fmt: skip
-        votes.append(submit_vote(session, messages.sign_envelope("Vote", vote, key), now=at))
+        votes.append(submit_vote(session, messages.sign_envelope("vote", vote, key), now=at))
     return proposal, tally(session, proposal.id, now=proposal.end + 1), votes

@@ -54,13 +54,13 @@ def proposal_envelope(key=KEYS["holder"], **changes):
         "body": "Rank the options.", "discussion": "", "choices": CHOICES, "labels": [], "start": START,
         "end": END, "snapshot": SNAPSHOT, "plugins": "{}", "privacy": "", "app": "sahara",
     } | changes  # fmt: skip
-    return messages.sign_envelope("Proposal", message, key)
+    return messages.sign_envelope("proposal", message, key)
 
 
 def vote_envelope(name, proposal_id, choice, timestamp=START + 10, space="sahara.eth"):
-    message = {"space": space, "timestamp": timestamp, "proposal": proposal_id, "choice": choice,
+    message = {"space": space, "timestamp": timestamp, "proposal": proposal_id, "type": "ranked-choice", "choice": choice,
                "reason": "", "app": "sahara", "metadata": "{}"}  # fmt: skip
-    return messages.sign_envelope("Vote", message, KEYS[name])
+    return messages.sign_envelope("vote", message, KEYS[name])
 
 
 @pytest.fixture
@@ -168,8 +168,8 @@ def cast_everything(session, proposal_id):
 
 REASONS = {
     "duplicate": "duplicate signature",
-    "bad signature": "",  # the verifier's own words
-    "wrong domain": "domain",
+    "bad signature": "signer-mismatch",  # a changed message recovers another address
+    "wrong domain": "wrong-domain",
     "unknown proposal": "unknown proposal",
     "unknown space": "unknown space 'other.eth'",
     "too late": "outside the voting window: voting ended",
@@ -177,7 +177,7 @@ REASONS = {
     "invalid choice": "invalid choice",
     "out of range": "invalid choice",
     "no power": "no voting power",
-    "not an envelope": "malformed envelope",
+    "not an envelope": "malformed-envelope",
 }
 
 
