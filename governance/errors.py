@@ -17,3 +17,11 @@ class DeploymentError(GovernanceError, RuntimeError):
 
 class ProposalError(GovernanceError, ValueError):
     """A proposal action does not fit the proposal's state or inputs."""
+
+
+class VotingError(GovernanceError, ValueError):
+    """An off-chain voting type is unknown, or votes or a choice do not fit it."""
+
+
+class ChoiceError(VotingError):
+    """A vote's choice is not valid for the proposal's voting type (snapshot.js would ignore the vote)."""
