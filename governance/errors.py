@@ -37,3 +37,11 @@ class EnvelopeError(GovernanceError, ValueError):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}"
+
+
+class VotingError(GovernanceError, ValueError):
+    """An off-chain voting type is unknown, or votes or a choice do not fit it."""
+
+
+class ChoiceError(VotingError):
+    """A vote's choice is not valid for the proposal's voting type (snapshot.js would ignore the vote)."""

@@ -46,7 +46,7 @@ from sqlmodel import Session, select
 from sahara_dao.governance import messages, voting
 from sahara_dao.governance.errors import EnvelopeError, GovernanceError
 from sahara_dao.governance.models import PollProposal, PollResult, PollSpace, PollVote
-from sahara_dao.governance.spaces import VOTING_TYPES, SpaceSettings, digest
+from sahara_dao.governance.spaces import SpaceSettings, digest
 from sahara_dao.governance.strategies import (
     VotingPower,
     checksum,
@@ -55,6 +55,7 @@ from sahara_dao.governance.strategies import (
     to_float,
     voting_power,
 )
+from sahara_dao.governance.voting import VOTING_TYPES
 
 ACCEPTED, REPLACED, REJECTED = "accepted", "replaced", "rejected"
 FUTURE_GRACE = 30  # seconds a signed timestamp may run ahead of the receiving clock (Snapshot's hub: 30)

@@ -39,8 +39,8 @@ from sahara_dao.core.config_files import read_yaml
 from sahara_dao.core.errors import ConfigError
 from sahara_dao.core.units import to_base_units, to_seconds
 from sahara_dao.governance.strategies import Strategy, checksum, parse_strategies
+from sahara_dao.governance.voting import VOTING_TYPES
 
-VOTING_TYPES = ("single-choice", "approval", "quadratic", "ranked-choice", "copeland", "weighted", "basic")
 _SPACE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-_]{0,63}$")
 _KEYS = {"id", "name", "network", "chains", "symbol", "admins", "members", "strategies", "voting", "validation",
          "filters"}  # fmt: skip

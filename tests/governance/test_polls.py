@@ -90,9 +90,10 @@ def proposal(economy):
     return submit_proposal(economy, proposal_envelope(), now=T0 + 1)
 
 
-def test_a_proposal_is_stored_with_its_snapshot_on_every_chain(economy, proposal):
-    """The id is the EIP-712 hash; BSC's block is its last at or before Ethereum's snapshot time."""
-    assert proposal.id == messages.envelope_id(proposal.envelope)
+def test_a_proposal_is_stored_with_its_snapshot_on_every_chain(economy, proposal, snapshot_js):
+    """The id is Snapshot's (snapshot.js's getHash of the signed data); BSC's block is its last at or
+    before Ethereum's snapshot time."""
+    assert [proposal.id] == snapshot_js("hash", [proposal.envelope["data"]])
     assert proposal.snapshot_blocks == {str(ETH): SNAPSHOT, str(BSC): 5}
     assert proposal.author == WHO["holder"]
     assert proposal.author_power == 190 * UNIT  # 100 + 50 on BSC + 40 delegated by quiet
