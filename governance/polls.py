@@ -108,7 +108,9 @@ def _check_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]
         signed = messages.check_envelope(envelope)
     except EnvelopeError as exc:
         raise PollError(f"{exc.reason}: {exc.detail}") from None
-    if (signed.type == "proposal") != (kind == "proposal") or (kind == "vote" and signed.type not in VOTE_TYPE_SETS):
+    if (signed.type == "proposal") != (kind == "proposal") or (
+        kind == "vote" and signed.type not in VOTE_TYPE_SETS
+    ):
         raise PollError(f"not a {kind}: the envelope is a signed {signed.type} message")
     return checksum(signed.signer), signed.message, "0x" + signed.digest.hex()
 

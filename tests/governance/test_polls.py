@@ -333,3 +333,20 @@ def test_push_posts_the_envelopes_verbatim_once(economy, proposal):
     with pytest.raises(PollError, match="cannot reach the hub"):
         economy.exec(select(PollProposal)).one().pushed_at = None
         push(economy, f"http://127.0.0.1:{server.server_port}")
+
+
+def test_votes_signed_by_snapshot_js_count_and_ours_verify_in_snapshot_js(economy, proposal, snapshot_js):
+    """A contributor votes from snapshot.js's Client712 (Node); the holder's vote signed here verifies
+    with ethers' verifyTypedData, what snapshot.js uses."""
+    message = {"space": "sahara.eth", "proposal": proposal.id, "type": "ranked-choice", "choice": [2, 3, 1],
+               "timestamp": START + 5, "reason": "from snapshot.js", "app": "snapshot"}  # fmt: skip
+    [js_vote] = snapshot_js("sign", [{"key": KEYS["alice_c"], "action": "vote", "message": message}])
+    row = submit_vote(economy, js_vote, now=START + 30)
+    assert row.status == "accepted" and row.voter == WHO["alice_c"] and row.vp == 500 * UNIT
+    [js_id] = snapshot_js("hash", [js_vote["data"]])
+    assert row.vote_id == js_id
+    ours = submit_vote(economy, vote_envelope("holder", proposal.id, [1, 2, 3]), now=START + 30)
+    assert snapshot_js("verify", [ours.envelope]) == [{"signer": WHO["holder"], "valid": True}]
+    result = tally(economy, proposal.id, now=END + 1)
+    assert result.scores == [190.0, 500.0, 0.0]
+    assert verify(economy, proposal.id).ok
