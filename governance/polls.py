@@ -45,7 +45,7 @@ from sqlmodel import Session, select
 
 from sahara_dao.governance import messages, voting
 from sahara_dao.governance.errors import EnvelopeError, GovernanceError
-from sahara_dao.governance.models import PollProposal, PollResult, PollSpace, PollVote
+from sahara_dao.governance.models import ADDRESS, SIGNATURE, PollProposal, PollResult, PollSpace, PollVote
 from sahara_dao.governance.spaces import SpaceSettings, digest
 from sahara_dao.governance.strategies import (
     VotingPower,
@@ -268,6 +268,7 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
     """Judge a signed vote and record it (accepted, replaced or rejected with the reason)."""
     received = _now(now)
     signature = envelope.get("sig") if isinstance(envelope, Mapping) else None
+    signature = signature if isinstance(signature, str) and len(signature) <= SIGNATURE else None
     if isinstance(signature, str):
         duplicate = session.exec(
             select(PollVote).where(PollVote.signature == signature, PollVote.status == REJECTED,
@@ -275,8 +276,10 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
         ).first()  # fmt: skip
         if duplicate is not None:
             return duplicate  # a resubmitted duplicate is recorded once
-    message = envelope.get("data", {}).get("message", {}) if isinstance(envelope, Mapping) else {}
-    proposal_id = str(message.get("proposal", "")).lower() if isinstance(message, Mapping) else ""
+    data = envelope.get("data") if isinstance(envelope, Mapping) else None
+    message = data.get("message") if isinstance(data, Mapping) else None
+    message = message if isinstance(message, Mapping) else {}
+    proposal_id = str(message.get("proposal", "")).lower()[:66]
     proposal = session.get(PollProposal, proposal_id) if proposal_id else None
     counted = {}
     if proposal is not None:
@@ -288,11 +291,12 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
     )
     judged = _judge(envelope, received_at=received, proposals={proposal.id: proposal} if proposal else {},
                     seen_signatures=seen, counted=counted)  # fmt: skip
+    voter = judged.voter if judged.voter and len(judged.voter) <= ADDRESS else None
     row = PollVote(
-        vote_id=judged.vote_id, proposal_id=proposal_id or None, space=_text(message, "space"), voter=judged.voter,
-        choice=message.get("choice") if isinstance(message, Mapping) else None,
-        timestamp=_int(message, "timestamp"), received_at=received, signature=signature if isinstance(signature, str) else None,
-        envelope=json.loads(json.dumps(envelope, default=str)), status=judged.status, reason=judged.reason,
+        vote_id=judged.vote_id, proposal_id=proposal_id or None, space=_text(message, "space"), voter=voter,
+        choice=message.get("choice"), timestamp=_int(message, "timestamp"), received_at=received,
+        signature=signature, envelope=json.loads(json.dumps(envelope, default=str)), status=judged.status,
+        reason=judged.reason,
     )  # fmt: skip
     if judged.status == ACCEPTED:
         space = space_settings(session, proposal.space)

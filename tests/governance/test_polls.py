@@ -164,6 +164,8 @@ def cast_everything(session, proposal_id):
     send("out of range", vote_envelope("small", pid, [1, 2, 4]))
     send("no power", vote_envelope("nobody", pid, [1, 2, 3]))
     send("not an envelope", {"sig": "0x00"})
+    send("data not an object", {"address": WHO["small"], "sig": "0x01", "data": "vote"})
+    send("a list", [1, 2])
     return cast
 
 
@@ -179,6 +181,8 @@ REASONS = {
     "out of range": "invalid choice",
     "no power": "no voting power",
     "not an envelope": "malformed-envelope",
+    "data not an object": "malformed-envelope",
+    "a list": "malformed-envelope",
 }
 
 
