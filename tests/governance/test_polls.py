@@ -354,3 +354,24 @@ def test_votes_signed_by_snapshot_js_count_and_ours_verify_in_snapshot_js(econom
     result = tally(economy, proposal.id, now=END + 1)
     assert result.scores == [190.0, 500.0, 0.0]
     assert verify(economy, proposal.id).ok
+
+
+def test_a_weighted_poll_scores_the_signed_json_choices(economy):
+    """Weighted votes sign their choice as JSON text (snapshot.js's vote-string); the tally reads it."""
+    create_space(economy, SpaceSettings.parse(SPACE | {"id": "open.sahara.eth", "voting": {}}), now=T0)
+    proposal = submit_proposal(
+        economy, proposal_envelope(space="open.sahara.eth", type="weighted"), now=T0 + 1
+    )
+    ballots = {"holder": {"1": 3, "2": 1}, "trader": {"3": 1}, "bob_c": {"1": 1, "3": 1}}
+    for name, choice in ballots.items():
+        message = {"space": "open.sahara.eth", "timestamp": START + 10, "proposal": proposal.id,
+                   "type": "weighted", "choice": choice}  # fmt: skip
+        envelope = messages.sign_envelope("vote", message, KEYS[name])
+        assert isinstance(envelope["data"]["message"]["choice"], str)
+        assert submit_vote(economy, envelope, now=START + 20).status == "accepted"
+    result = tally(economy, proposal.id, now=END + 1)
+    power = {"holder": 190.0, "trader": 30.0, "bob_c": 1020.0}
+    expected = voting.score("weighted", 3, [{"choice": c, "balance": power[n]} for n, c in ballots.items()])
+    assert result.scores == expected.scores  # snapshot.js's float sums, bit for bit
+    assert result.scores == pytest.approx([142.5 + 510.0, 47.5, 30.0 + 510.0])
+    assert verify(economy, proposal.id).ok
