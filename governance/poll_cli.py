@@ -174,7 +174,7 @@ def space_create(config: Path) -> None:
     (erc20-balance-of, delegation, staked-sahara, receipt-holders, each with a
     weight and params), voting (type, delay, period, quorum), validation
     ({name: basic, params: {minScore: N}} or {name: any}), admins, members,
-    filters.onlyMembers. See governance/spaces.py for an example. Rerunning
+    filters.onlyMembers. governance/space.yaml is the Sahara DAO's. Rerunning
     with the same file changes nothing.
     """
     from sahara_dao.governance.polls import create_space

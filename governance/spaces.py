@@ -142,7 +142,14 @@ def _chain_id(value: Any, what: str) -> int:
     return value
 
 
-def load_space_file(path: Path) -> SpaceSettings:
-    """Settings from a YAML or JSON file (JSON is YAML)."""
+SPACE_FILE = Path(__file__).resolve().parent / "space.yaml"
+"""The Sahara DAO's space (local chain ids)."""
+
+
+def load_space_file(path: Path = SPACE_FILE, **overrides: Any) -> SpaceSettings:
+    """Settings from a YAML or JSON file (JSON is YAML); ``overrides`` replace top-level keys
+    (``network=..., chains=[...]`` for the chain ids of a deployment)."""
     raw = read_yaml(path, "space settings", "pass the path of a YAML or JSON space file", SpaceConfigError)
-    return SpaceSettings.parse(raw, str(path))
+    if not isinstance(raw, Mapping):
+        raise SpaceConfigError(f"{path}: expected a mapping with id, network, chains and strategies")
+    return SpaceSettings.parse({**raw, **overrides}, str(path))

@@ -182,3 +182,24 @@ def test_strategy_configurations_are_checked(raw, message):
     """A bad strategy list says what is wrong with it."""
     with pytest.raises(ConfigError, match=message):
         parse_strategies(raw)
+
+
+def test_the_sahara_space_file_parses():
+    """governance/space.yaml: four strategies on both local chains, contributors weighed by receipts."""
+    from sahara_dao.governance.spaces import load_space_file
+
+    space = load_space_file()
+    assert (space.id, space.network, space.chains) == ("sahara.eth", ETH, (ETH, BSC))
+    assert [s.name for s in space.strategies] == [
+        "erc20-balance-of",
+        "delegation",
+        "staked-sahara",
+        "receipt-holders",
+    ]
+    assert space.strategies[3].receipt_amount() == 100_000_000 * UNIT
+    assert (space.voting_type, space.voting_period, space.min_score) == (
+        "ranked-choice",
+        3 * 86_400,
+        10_000 * UNIT,
+    )
+    assert load_space_file(network=1, chains=[1, 56]).chains == (1, 56)
