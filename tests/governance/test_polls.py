@@ -375,3 +375,27 @@ def test_a_weighted_poll_scores_the_signed_json_choices(economy):
     assert result.scores == expected.scores  # snapshot.js's float sums, bit for bit
     assert result.scores == pytest.approx([142.5 + 510.0, 47.5, 30.0 + 510.0])
     assert verify(economy, proposal.id).ok
+
+
+def test_the_cli_proposes_and_refuses_with_the_reason(economy, tmp_path):
+    """`sahara poll propose` stores a proposal signed now, says why it refuses one, and `push` needs a hub."""
+    import time
+
+    economy.commit()
+    now = int(time.time())
+    good, weak = tmp_path / "proposal.json", tmp_path / "weak.json"
+    good.write_text(json.dumps(proposal_envelope(timestamp=now, start=now, end=now + 3600)))
+    weak.write_text(json.dumps(proposal_envelope(KEYS["small"], timestamp=now, start=now, end=now + 3600)))
+    runner = CliRunner()
+    out = runner.invoke(poll, ["propose", str(good), "--snapshot-block", f"{BSC}=4"])
+    assert out.exit_code == 0, out.output
+    assert (
+        f"snapshot blocks {{'{ETH}': {SNAPSHOT}, '{BSC}': 4}}" in out.output
+        and "with 190 of voting power" in out.output
+    )
+    out = runner.invoke(poll, ["propose", str(weak)])
+    assert out.exit_code == 1 and "under the space's minimum of 50" in out.output
+    out = runner.invoke(poll, ["propose", str(good), "--snapshot-block", "bsc=4"])
+    assert out.exit_code == 2 and "CHAIN_ID=BLOCK" in out.output
+    out = runner.invoke(poll, ["push"])
+    assert out.exit_code == 1 and "SAHARA_SNAPSHOT_HUB" in out.output
