@@ -143,6 +143,10 @@ def submit_proposal(
         raise PollError(f"proposal type {kind!r} is not one of {', '.join(VOTING_TYPES)}")
     if space.voting_type and kind != space.voting_type:
         raise PollError(f"space {space.id} only takes {space.voting_type} proposals, not {kind}")
+    if message.get("privacy"):
+        raise PollError(
+            f"privacy {message['privacy']!r} (encrypted votes) is not supported: propose with privacy ''"
+        )
     choices = message.get("choices")
     if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
         raise PollError("choices must be a non-empty list of non-empty strings")

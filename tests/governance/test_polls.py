@@ -110,6 +110,7 @@ def test_a_proposal_is_stored_with_its_snapshot_on_every_chain(economy, proposal
         (KEYS["holder"], {"end": START + 60}, "exactly 3600 s"),
         (KEYS["holder"], {"space": "other.eth"}, "unknown space 'other.eth'"),
         (KEYS["holder"], {"choices": []}, "non-empty list"),
+        (KEYS["holder"], {"privacy": "shutter"}, "not supported"),
     ],
 )
 def test_proposals_breaking_the_space_rules_are_refused(economy, key, changes, message):
