@@ -107,11 +107,12 @@ _PRIMARY = {name: next(iter(types)) for name, types in TYPES.items()}
 _BY_PRIMARY: dict[str, list[tuple[str, dict]]] = {}
 for _name, _types in TYPES.items():
     _BY_PRIMARY.setdefault(_PRIMARY[_name], []).append((_name, _types))
-_ENCODERS = {name: eip712.encoder(types, _PRIMARY[name]) for name, types in TYPES.items()}
+ENCODERS = {name: eip712.encoder(types, _PRIMARY[name]) for name, types in TYPES.items()}
+"""The compiled EIP-712 encoder of each type set (``ENCODERS["vote"].digest(DOMAIN_SEPARATOR, message)``)."""
 # Fields whose JSON value must be a number (uint64 timestamps, the uint32 choice) or a list of numbers.
 _NUMBERS = {name: [f["name"] for f in types[_PRIMARY[name]] if f["type"].startswith("uint") and "[" not in f["type"]]
             for name, types in TYPES.items()}  # fmt: skip
-_SEPARATOR = eip712.domain_separator(DOMAIN)
+DOMAIN_SEPARATOR = eip712.domain_separator(DOMAIN)
 _EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ENVELOPE_KEYS = frozenset(("address", "sig", "data"))
 _DATA_KEYS = frozenset(("domain", "types", "message"))
@@ -235,7 +236,7 @@ def _refuse(reason: str, detail: str) -> EnvelopeError:
 
 def _separator(domain: Any) -> bytes:
     if domain == DOMAIN:
-        return _SEPARATOR
+        return DOMAIN_SEPARATOR
     if not isinstance(domain, Mapping):
         raise _refuse("wrong-domain", f"the domain must be an object, got {domain!r:.60}")
     if domain.get("name") != DOMAIN_NAME or domain.get("version") != DOMAIN_VERSION:
@@ -290,7 +291,7 @@ def check_envelope(envelope: Any) -> SignedMessage:
         raise _refuse("unknown-type", f"primaryType {data['primaryType']!r} is not {_PRIMARY[name]!r}")
     message = data["message"]
     try:
-        digest = _ENCODERS[name].digest(separator, message)
+        digest = ENCODERS[name].digest(separator, message)
     except TypedDataError as exc:
         raise _refuse("malformed-field", str(exc)) from None
     for field in _NUMBERS[name]:
