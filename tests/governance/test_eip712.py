@@ -164,6 +164,7 @@ BALLOT = CASES[4]
         ({"nonce": "12abc"}, "Ballot.nonce: expected uint256"),
         ({"voter": "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"}, "wrong EIP-55 checksum"),
         ({"voter": "0x1234"}, "Ballot.voter: expected an address"),
+        ({"voter": "0x70997970C51812dc3A010C7d01b50e0d17dc79Cg"}, "Ballot.voter: expected an address"),
         ({"extra": 1}, r"field\(s\) extra not in the type"),
         ({"nonce": None, "drop": "nonce"}, r"missing field\(s\) nonce"),
     ],
