@@ -289,7 +289,7 @@ class StructEncoder:
             fields = _fields(types, name)
             names = frozenset(field for field, _ in fields)
             prefix = keccak256(encode_type(types, name).encode())
-            slot: list[Callable[[Any], bytes]] = []
+            slot: list[tuple[str, Encode]] = []
 
             def hash_one(value: Any) -> bytes:
                 if value.__class__ is not dict and not isinstance(value, Mapping):
