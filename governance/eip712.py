@@ -15,7 +15,8 @@ Public API (everything else is internal):
   ``encode_type(types, primary_type)``, ``type_hash(types, primary_type)``: the spec's pieces.
 - ``encoder(types, primary_type) -> StructEncoder``: the compiled encoder behind ``digest`` (cached per
   type set), for callers that hash many messages of one type and want to skip the cache lookup.
-- ``address_of(private_key) -> str``: the EIP-55 address of a key.
+- ``address_of(private_key) -> str``: the EIP-55 address of a key; ``address_bytes(value)``: the 20
+  bytes of an address, its checksum checked.
 
 Types are given as ethers and eth_account take them: ``{"Mail": [{"name": "from", "type": "Person"},
 ...], "Person": [...]}``. An ``EIP712Domain`` entry may be present (eth_account's full-message form);
@@ -49,7 +50,7 @@ from sahara_dao.token.claims import checksum_address
 from sahara_dao.token.merkle import keccak256
 
 __all__ = [
-    "StructEncoder", "address_of", "digest", "domain_separator", "encode_type", "encoder", "hash_struct",
+    "StructEncoder", "address_bytes", "address_of", "digest", "domain_separator", "encode_type", "encoder", "hash_struct",
     "recover", "sign", "type_hash",
 ]  # fmt: skip
 
@@ -151,14 +152,10 @@ def _address_encoder(path: str) -> Encode:
 def address_bytes(value: Any, path: str = "address") -> bytes:
     """The 20 bytes of an address given as 0x-hex (all lower or upper case, or a valid EIP-55
     checksum) or as 20 bytes; :class:`TypedDataError` otherwise."""
-    if isinstance(value, str) and len(value) == 42 and value[:2] == "0x":
-        digits = value[2:]
-        if (digits.islower() or digits.isupper() or digits.isdigit() or checksum_address(value) == value) and _HEX.fullmatch(
-            digits
-        ):
+    if isinstance(value, str) and len(value) == 42 and value[:2] == "0x" and _HEX.fullmatch(digits := value[2:]):
+        if digits.islower() or digits.isupper() or digits.isdigit() or checksum_address(value) == value:
             return bytes.fromhex(digits)
-        if _HEX.fullmatch(digits):
-            raise TypedDataError(f"{path}: {value} has a wrong EIP-55 checksum (a typo?); check the address")
+        raise TypedDataError(f"{path}: {value} has a wrong EIP-55 checksum (a typo?); check the address")
     elif isinstance(value, bytes | bytearray) and len(value) == 20:
         return bytes(value)
     raise _bad(path, "an address (0x and 40 hex digits)", value)
@@ -292,7 +289,7 @@ class StructEncoder:
             fields = _fields(types, name)
             names = frozenset(field for field, _ in fields)
             prefix = keccak256(encode_type(types, name).encode())
-            slot: list[Callable[[Any], bytes]] = []
+            slot: list[tuple[str, Encode]] = []
 
             def hash_one(value: Any) -> bytes:
                 if value.__class__ is not dict and not isinstance(value, Mapping):

@@ -107,11 +107,12 @@ _PRIMARY = {name: next(iter(types)) for name, types in TYPES.items()}
 _BY_PRIMARY: dict[str, list[tuple[str, dict]]] = {}
 for _name, _types in TYPES.items():
     _BY_PRIMARY.setdefault(_PRIMARY[_name], []).append((_name, _types))
-_ENCODERS = {name: eip712.encoder(types, _PRIMARY[name]) for name, types in TYPES.items()}
+ENCODERS = {name: eip712.encoder(types, _PRIMARY[name]) for name, types in TYPES.items()}
+"""The compiled EIP-712 encoder of each type set (``ENCODERS["vote"].digest(DOMAIN_SEPARATOR, message)``)."""
 # Fields whose JSON value must be a number (uint64 timestamps, the uint32 choice) or a list of numbers.
 _NUMBERS = {name: [f["name"] for f in types[_PRIMARY[name]] if f["type"].startswith("uint") and "[" not in f["type"]]
             for name, types in TYPES.items()}  # fmt: skip
-_SEPARATOR = eip712.domain_separator(DOMAIN)
+DOMAIN_SEPARATOR = eip712.domain_separator(DOMAIN)
 _EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ENVELOPE_KEYS = frozenset(("address", "sig", "data"))
 _DATA_KEYS = frozenset(("domain", "types", "message"))
@@ -229,27 +230,23 @@ class SignedMessage(NamedTuple):
     digest: bytes
 
 
-def _refuse(reason: str, detail: str) -> EnvelopeError:
-    return EnvelopeError(reason, detail)
-
-
 def _separator(domain: Any) -> bytes:
     if domain == DOMAIN:
-        return _SEPARATOR
+        return DOMAIN_SEPARATOR
     if not isinstance(domain, Mapping):
-        raise _refuse("wrong-domain", f"the domain must be an object, got {domain!r:.60}")
+        raise EnvelopeError("wrong-domain", f"the domain must be an object, got {domain!r:.60}")
     if domain.get("name") != DOMAIN_NAME or domain.get("version") != DOMAIN_VERSION:
-        raise _refuse(
+        raise EnvelopeError(
             "wrong-domain",
             f"domain {{name: {domain.get('name')!r}, version: {domain.get('version')!r}}} is not snapshot.js's "
             f"{{name: '{DOMAIN_NAME}', version: '{DOMAIN_VERSION}'}}",
         )
     extra = set(domain) - {"name", "version", "chainId"}
     if extra:
-        raise _refuse("wrong-domain", f"the domain holds {', '.join(sorted(map(str, extra)))}; snapshot.js signs only name, version and chainId")
+        raise EnvelopeError("wrong-domain", f"the domain holds {', '.join(sorted(map(str, extra)))}; snapshot.js signs only name, version and chainId")
     chain_id = domain["chainId"]
     if not (type(chain_id) is int and chain_id > 0):
-        raise _refuse("wrong-domain", f"domain chainId must be a positive integer, got {chain_id!r:.40}")
+        raise EnvelopeError("wrong-domain", f"domain chainId must be a positive integer, got {chain_id!r:.40}")
     return eip712.domain_separator(domain)
 
 
@@ -259,7 +256,7 @@ def _type_name(types: Any) -> str:
             if types == known:
                 return name
     shown = ", ".join(map(str, types)) if isinstance(types, Mapping) else repr(types)[:60]
-    raise _refuse(
+    raise EnvelopeError(
         "unknown-type",
         f"types {{{shown}}} are not one of snapshot.js 0.17.5's type sets (the field list must match exactly)",
     )
@@ -268,7 +265,7 @@ def _type_name(types: Any) -> str:
 def _evm_address(value: Any, what: str, reason: str) -> str:
     if isinstance(value, str) and _EVM_ADDRESS.fullmatch(value):
         return value
-    raise _refuse(reason, f"{what} must be an EVM address (0x and 40 hex digits; Starknet signers are not supported), got {value!r:.60}")
+    raise EnvelopeError(reason, f"{what} must be an EVM address (0x and 40 hex digits; Starknet signers are not supported), got {value!r:.60}")
 
 
 def check_envelope(envelope: Any) -> SignedMessage:
@@ -276,37 +273,37 @@ def check_envelope(envelope: Any) -> SignedMessage:
     :class:`EnvelopeError` with a ``reason`` from :data:`REASONS`."""
     if not isinstance(envelope, Mapping) or envelope.keys() != _ENVELOPE_KEYS:
         keys = sorted(map(str, envelope)) if isinstance(envelope, Mapping) else type(envelope).__name__
-        raise _refuse("malformed-envelope", f"an envelope is {{address, sig, data}}, got {keys}")
+        raise EnvelopeError("malformed-envelope", f"an envelope is {{address, sig, data}}, got {keys}")
     data = envelope["data"]
     if not isinstance(data, Mapping) or not (
         data.keys() == _DATA_KEYS or (data.keys() == _DATA_KEYS | {"primaryType"})
     ):
         keys = sorted(map(str, data)) if isinstance(data, Mapping) else type(data).__name__
-        raise _refuse("malformed-envelope", f"envelope data is {{domain, types, message}}, got {keys}")
+        raise EnvelopeError("malformed-envelope", f"envelope data is {{domain, types, message}}, got {keys}")
     address = _evm_address(envelope["address"], "the envelope's address", "malformed-envelope")
     separator = _separator(data["domain"])
     name = _type_name(data["types"])
     if data.get("primaryType", _PRIMARY[name]) != _PRIMARY[name]:
-        raise _refuse("unknown-type", f"primaryType {data['primaryType']!r} is not {_PRIMARY[name]!r}")
+        raise EnvelopeError("unknown-type", f"primaryType {data['primaryType']!r} is not {_PRIMARY[name]!r}")
     message = data["message"]
     try:
-        digest = _ENCODERS[name].digest(separator, message)
+        digest = ENCODERS[name].digest(separator, message)
     except TypedDataError as exc:
-        raise _refuse("malformed-field", str(exc)) from None
+        raise EnvelopeError("malformed-field", str(exc)) from None
     for field in _NUMBERS[name]:
         if type(message[field]) is not int:
-            raise _refuse("malformed-field", f"{_PRIMARY[name]}.{field} must be a JSON integer, got {message[field]!r:.40}")
+            raise EnvelopeError("malformed-field", f"{_PRIMARY[name]}.{field} must be a JSON integer, got {message[field]!r:.40}")
     if name == "vote-array" and any(type(choice) is not int for choice in message["choice"]):
-        raise _refuse("malformed-field", f"Vote.choice must be a list of JSON integers, got {message['choice']!r:.60}")
+        raise EnvelopeError("malformed-field", f"Vote.choice must be a list of JSON integers, got {message['choice']!r:.60}")
     sender = _evm_address(message["from"], "message.from", "malformed-field")
     try:
         signer = eip712.recover(digest, envelope["sig"])
     except SignatureError as exc:
-        raise _refuse("bad-signature", str(exc)) from None
+        raise EnvelopeError("bad-signature", str(exc)) from None
     if signer.lower() != address.lower():
-        raise _refuse("signer-mismatch", f"the signature recovers {signer}, not the envelope's address {address} (a changed message or another key)")
+        raise EnvelopeError("signer-mismatch", f"the signature recovers {signer}, not the envelope's address {address} (a changed message or another key)")
     if sender.lower() != address.lower():
-        raise _refuse("signer-mismatch", f"message.from {sender} is not the signer {signer}")
+        raise EnvelopeError("signer-mismatch", f"message.from {sender} is not the signer {signer}")
     return SignedMessage(signer, name, message, digest)
 
 
