@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
+from operator import getitem
 
 import numpy as np
 
@@ -476,6 +477,9 @@ def _ballots(votes: Sequence[Mapping], n_strategies: int) -> tuple[list, np.ndar
     balance_array = _numbers(balances, "balance")
     if all(value is None for value in scores) and n_strategies == 1:
         return choices, balance_array, balance_array[:, None].copy()
+    if set(map(type, scores)) <= {list, tuple} and set(map(len, scores)) == {n_strategies}:
+        flat = _numbers(list(chain.from_iterable(scores)), "each strategy score", n_strategies)
+        return choices, balance_array, flat.reshape(len(votes), n_strategies)
     rows = []
     for i, value in enumerate(scores):
         if value is None and n_strategies == 1:
@@ -489,24 +493,50 @@ def _ballots(votes: Sequence[Mapping], n_strategies: int) -> tuple[list, np.ndar
     return choices, balance_array, flat.reshape(len(votes), n_strategies)
 
 
-def _permutation_rows(choices: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(valid mask, 0-based rows) when every choice is a list of numbers of one length, else None."""
-    if not choices or n == 0:
-        return None
+def _number_matrix(rows: list, n: int) -> np.ndarray | None:
+    """The ballots (lists of n elements) as a numeric matrix, or None when some element is not a
+    plain number (a string, null, a list: the caller then checks ballot by ballot)."""
+    if n <= 255:
+        try:  # one C pass that also refuses floats, strings and everything but small ints
+            return np.frombuffer(bytes(chain.from_iterable(rows)), np.uint8).reshape(len(rows), n)
+        except (TypeError, ValueError):
+            pass
     try:
-        array = np.array(choices)
+        array = np.array(rows)
     except (ValueError, OverflowError):
         return None
-    if array.ndim != 2 or array.dtype.kind not in "iuf":
+    return array if array.ndim == 2 and array.dtype.kind in "iuf" else None
+
+
+def _hides_booleans(rows: list, array: np.ndarray) -> bool:
+    """Whether a ``true`` sits where the matrix holds a 1 (numpy and bytes() read it as 1, JavaScript's
+    Set tells it from 1; ``false`` reads as 0 and makes its ballot invalid on both sides anyway)."""
+    ones = array == 1
+    count = ones.sum(axis=1)
+    single = np.flatnonzero(count == 1)
+    firsts = map(getitem, map(rows.__getitem__, single.tolist()), ones.argmax(axis=1)[single].tolist())
+    if bool in set(map(type, firsts)):
+        return True
+    return any(type(element) is bool for i in np.flatnonzero(count > 1) for element in rows[i])
+
+
+def _permutation_rows(choices: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(valid mask, 0-based rows) of ranked ballots checked with numpy: valid ballots are the
+    permutations of 1..n. None when some ballot needs JavaScript's coercions (checked one by one)."""
+    if not choices or n == 0 or not set(map(type, choices)) <= {list, tuple}:
         return None
-    if not set(map(type, chain.from_iterable(choices))) <= {int, float}:
+    full = np.fromiter(map(len, choices), np.intp, len(choices)) == n  # other lengths are invalid
+    rows = choices if full.all() else list(compress(choices, full))
+    array = _number_matrix(rows, n)
+    if array is None or _hides_booleans(rows, array):
         return None
-    if array.shape[1] != n:
-        return np.zeros(len(choices), bool), np.zeros((len(choices), n), np.intp)
-    in_range = ((array >= 1) & (array <= n) & (array == np.floor(array))).all(axis=1)
-    valid = in_range & (np.sort(array, axis=1) == np.arange(1, n + 1)).all(axis=1)
-    rows = np.where(valid[:, None], array, 1).astype(np.intp) - 1
-    return valid, rows
+    ok = ((array >= 1) & (array <= n) & (array == np.floor(array))).all(axis=1)
+    ok &= (np.sort(array, axis=1) == np.arange(1, n + 1)).all(axis=1)
+    valid = np.zeros(len(choices), bool)
+    valid[full] = ok
+    ranks = np.zeros((len(choices), n), np.intp)
+    ranks[full] = np.where(ok[:, None], array, 1).astype(np.intp) - 1
+    return valid, ranks
 
 
 def _prepare(voting_type: str, choices: int | Sequence[str], votes: Sequence[Mapping], n_strategies: int):

@@ -207,6 +207,31 @@ def test_a_hundred_thousand_ranked_votes_equal_snapshot_js():
     assert_same_tally("ranked-choice", case, snapshot("ranked-choice", [case])["cases"][0])
 
 
+@pytest.mark.parametrize("voting_type", ["ranked-choice", "copeland"])
+def test_numpy_checked_ballots_equal_snapshot_js(voting_type):
+    """Ranked ballots made of numbers only are checked with numpy (bytes, then a numeric matrix):
+    wrong lengths, duplicates, 0, n + 1, 300, 1.5, 2.0 and -1 are invalid there exactly as in
+    snapshot.js, and a `true` hidden among the numbers sends the proposal to the one-by-one check."""
+    junk = [[], [1.5], [2.0], [300], [-1], [0], [5], [True], [2**40]]
+    cases = []
+    for k, extra in enumerate(junk):
+        rng = random.Random(k)
+        votes = []
+        for _ in range(500):
+            order = rng.sample(range(1, 5), 4)
+            mangled = rng.choice(
+                [order, order, order, order[:3], order + [order[0]], [*order[:3], *extra] or order]
+            )
+            votes.append({"choice": mangled, "balance": rng.randint(0, 3), "scores": [rng.randint(0, 3)] * 2})
+        cases.append({"name": f"junk {extra}", "choices": 4, "strategies": 2, "votes": votes})
+    for case, answer in zip(cases, snapshot(voting_type, cases)["cases"], strict=True):
+        if voting_type == "ranked-choice" and case["name"] == "junk [True]":
+            with pytest.raises(VotingError, match="only because JavaScript reads True as a number"):
+                score(voting_type, case["choices"], case["votes"], case["strategies"])
+            continue
+        assert_same_tally(voting_type, case, answer)
+
+
 ODD_CHOICES = [
     1, 2, 3, 0, -1, 4, 1.0, 2.5, -0.0, 2**64, 1e300, True, False, None, "", " ", "1", "2", " 2 ", "\u00a02\t",
     "02", "2.0", "2.", ".2e1", "+2", "-2", "0x2", "0X3", "0b10", "0o3", "-0x2", "2e0", "Infinity", "1_0", "abc",
