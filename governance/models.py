@@ -50,6 +50,7 @@ class PollProposal(SQLModel, table=True):
     snapshot_blocks: dict[str, int] = Field(sa_type=JSON)  # chain id (string) -> snapshot block
     snapshot_time: int | None = bigint_field(default=None)  # when other chains were mapped by time
     author_power: int = amount_field()  # the proposer's power at the snapshot (proposal validation)
+    settings: dict[str, Any] = Field(sa_type=JSON)  # the space's settings when proposed: they rule this poll
     signature: str = Field(max_length=SIGNATURE, unique=True)
     envelope: dict[str, Any] = Field(sa_type=JSON)  # the signed envelope, verbatim
     timestamp: int = bigint_field()  # the signed message's timestamp

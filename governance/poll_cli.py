@@ -275,16 +275,16 @@ def _show(session, proposal_id: str) -> None:
     from sahara_dao.governance.polls import (
         REJECTED,
         REPLACED,
-        _votes,
         get_proposal,
         get_result,
-        space_settings,
+        proposal_settings,
+        votes_of,
     )
     from sahara_dao.governance.strategies import to_float
 
     proposal = get_proposal(session, proposal_id)
     result = get_result(session, proposal.id)
-    space = space_settings(session, proposal.space)
+    space = proposal_settings(proposal)
     click.echo(f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}")
     click.echo(f"  {result.state}; {result.votes} votes counted; voting power {_sahara(to_float(result.vp_total))} "
                f"{space.symbol}; quorum {'reached' if result.vp_total >= space.quorum else 'not reached'}")  # fmt: skip
@@ -297,7 +297,7 @@ def _show(session, proposal_id: str) -> None:
                    + " ".join(f"{_sahara(v):>18}" for v in result.scores_by_strategy[i])
                    + " " + " ".join(f"{_sahara(result.scores_by_chain[c][i]):>16}" for c in chains))  # fmt: skip
     click.echo(f"  scores total {_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
-    for row in _votes(session, proposal.id):
+    for row in votes_of(session, proposal.id):
         if row.status in (REJECTED, REPLACED):
             click.echo(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
 

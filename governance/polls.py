@@ -182,11 +182,18 @@ def submit_proposal(
         id=proposal_id, space=space.id, author=author, type=kind, title=str(message.get("title", "")),
         choices=choices, start=start, end=end, snapshot=int(message["snapshot"]),
         snapshot_blocks={str(c): b for c, b in blocks.items()}, snapshot_time=moment, author_power=power.total,
+        settings=dict(space.raw),
         signature=envelope["sig"], envelope=json.loads(json.dumps(envelope)), timestamp=timestamp, received_at=received,
     )  # fmt: skip
     session.add(row)
     session.flush()
     return row
+
+
+def proposal_settings(proposal: PollProposal) -> SpaceSettings:
+    """The space's settings as they were when ``proposal`` was accepted (as on Snapshot, a proposal
+    keeps its strategies and rules when the space changes later)."""
+    return SpaceSettings.parse(proposal.settings, f"space {proposal.space} (as of proposal {proposal.id})")
 
 
 def get_proposal(session: Session, proposal_id: str) -> PollProposal:
@@ -287,7 +294,7 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
     proposal = session.get(PollProposal, proposal_id) if proposal_id else None
     counted = {}
     if proposal is not None:
-        counted = {v.voter: v for v in _votes(session, proposal.id, ACCEPTED)}
+        counted = {v.voter: v for v in votes_of(session, proposal.id, ACCEPTED)}
     seen = (
         set(session.exec(select(PollVote.signature).where(PollVote.signature == signature)).all())
         if signature
@@ -303,7 +310,7 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
         reason=judged.reason,
     )  # fmt: skip
     if judged.status == ACCEPTED:
-        space = space_settings(session, proposal.space)
+        space = proposal_settings(proposal)
         power = _powers(session, space, _blocks(proposal), [judged.voter], set(counted) | {judged.voter})[
             judged.voter
         ]
@@ -338,7 +345,7 @@ def _set_power(row: PollVote, power: VotingPower, strategies: int) -> None:
     row.vp_by_chain = {str(c): str(v) for c, v in power.by_chain().items()}
 
 
-def _votes(session: Session, proposal_id: str, status: str | None = None) -> list[PollVote]:
+def votes_of(session: Session, proposal_id: str, status: str | None = None) -> list[PollVote]:
     query = select(PollVote).where(PollVote.proposal_id == proposal_id)
     if status is not None:
         query = query.where(PollVote.status == status)
@@ -401,8 +408,8 @@ def compute_tally(proposal: PollProposal, votes: Sequence[PollVote], strategies:
 def tally(session: Session, proposal_id: str, *, now: int | None = None) -> PollResult:
     """Recompute the counted votes' power at the snapshot, score them and store the result."""
     proposal = get_proposal(session, proposal_id)
-    space = space_settings(session, proposal.space)
-    votes = _votes(session, proposal.id, ACCEPTED)
+    space = proposal_settings(proposal)
+    votes = votes_of(session, proposal.id, ACCEPTED)
     voters = [v.voter for v in votes]
     powers = _powers(session, space, _blocks(proposal), voters, voters)
     for vote in votes:
@@ -458,8 +465,8 @@ def verify(session: Session, proposal_id: str, *, recompute_power: bool = False)
     """Recompute the tally of ``proposal_id`` from the stored signed messages (see the module's docstring)."""
     proposal = get_proposal(session, proposal_id)
     stored = get_result(session, proposal.id)
-    space = space_settings(session, proposal.space)
-    rows = _votes(session, proposal.id)
+    space = proposal_settings(proposal)
+    rows = votes_of(session, proposal.id)
     report = Verification(proposal.id, len(rows), 0)
     try:
         _author, _message, derived = _check_envelope(proposal.envelope, "proposal")
@@ -572,7 +579,7 @@ def push(session: Session, hub: str, *, proposal_id: str | None = None, timeout:
             proposal.pushed_at = _now(None)
             session.add(proposal)
             session.commit()  # what the hub took stays marked sent if a later message fails
-        for vote in _votes(session, proposal.id, ACCEPTED):
+        for vote in votes_of(session, proposal.id, ACCEPTED):
             if vote.pushed_at is None:
                 send(vote.envelope, f"vote {vote.vote_id} of {vote.voter}")
                 vote.pushed_at = _now(None)

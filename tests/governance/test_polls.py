@@ -400,3 +400,13 @@ def test_the_cli_proposes_and_refuses_with_the_reason(economy, tmp_path):
     assert out.exit_code == 2 and "CHAIN_ID=BLOCK" in out.output
     out = runner.invoke(poll, ["push"])
     assert out.exit_code == 1 and "SAHARA_SNAPSHOT_HUB" in out.output
+
+
+def test_a_proposal_keeps_the_space_settings_it_was_made_under(economy, proposal):
+    """Changing the space's strategies later does not change an existing proposal's tally."""
+    submit_vote(economy, vote_envelope("holder", proposal.id, [1, 2, 3]), now=START + 30)
+    before = tally(economy, proposal.id, now=END + 1).scores
+    changed = SPACE | {"strategies": [{"name": "erc20-balance-of", "weight": 2}]}
+    assert create_space(economy, SpaceSettings.parse(changed), now=T0 + 5)[1]
+    assert tally(economy, proposal.id, now=END + 1).scores == before == [190.0, 0.0, 0.0]
+    assert verify(economy, proposal.id).ok

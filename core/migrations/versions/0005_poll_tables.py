@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("snapshot_blocks", sa.JSON(), nullable=False),
         sa.Column("snapshot_time", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("author_power", sahara_dao.core.db.BaseUnits(length=78), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("signature", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("envelope", sa.JSON(), nullable=False),
         sa.Column("timestamp", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
