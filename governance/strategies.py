@@ -32,7 +32,6 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from eth_utils import is_address, to_checksum_address
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -40,6 +39,7 @@ from sahara_dao.core.errors import ConfigError
 from sahara_dao.core.models import Chain, ChainEvent, IndexerCheckpoint
 from sahara_dao.core.units import UNIT, to_base_units
 from sahara_dao.governance.errors import GovernanceError
+from sahara_dao.token.claims import checksum_address
 from sahara_dao.token.models import Receipt
 
 BALANCE, DELEGATION, STAKED, RECEIPTS = "erc20-balance-of", "delegation", "staked-sahara", "receipt-holders"
@@ -153,9 +153,11 @@ def parse_strategies(raw: Any, what: str = "strategies") -> list[Strategy]:
 
 
 def checksum(address: str, what: str = "address") -> str:
-    if not isinstance(address, str) or not is_address(address):
-        raise StrategyError(f"{what} {address!r} is not an address (0x and 40 hex digits)")
-    return to_checksum_address(address)
+    """EIP-55 form of ``address`` (cached); a :class:`StrategyError` when it is not one."""
+    try:
+        return checksum_address(address)
+    except (ValueError, TypeError):
+        raise StrategyError(f"{what} {address!r} is not an address (0x and 40 hex digits)") from None
 
 
 # --- the state of one chain at its snapshot block ----------------------------------------------------
