@@ -155,10 +155,6 @@ def _fail(exc: SaharaError) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-def _sahara(value) -> str:
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
 @poll.group("space")
 def space_group() -> None:
     """Spaces: who may propose, which strategies give voting power, the voting rules."""
@@ -222,7 +218,7 @@ def propose(envelope: Path, snapshot_blocks: tuple[str, ...]) -> None:
     snapshot (proposal validation) are checked; the snapshot must be indexed on
     every chain of the space (`sahara index`). Submitting it again changes nothing.
     """
-    from sahara_dao.governance.polls import submit_proposal
+    from sahara_dao.governance.polls import format_sahara, submit_proposal
     from sahara_dao.governance.strategies import to_float
 
     try:
@@ -235,7 +231,7 @@ def propose(envelope: Path, snapshot_blocks: tuple[str, ...]) -> None:
     click.echo(f"proposal {row.id}")
     click.echo(f"  {row.type} in space {row.space}: {row.title}")
     click.echo(f"  voting {row.start} -> {row.end}; snapshot blocks {row.snapshot_blocks}")
-    click.echo(f"  proposer {row.author} with {_sahara(to_float(row.author_power))} of voting power")
+    click.echo(f"  proposer {row.author} with {format_sahara(to_float(row.author_power))} of voting power")
 
 
 @poll.command("vote")
@@ -250,7 +246,7 @@ def vote(envelopes: tuple[Path, ...]) -> None:
     proposal, duplicate signature, outside the voting window, invalid choice, no
     voting power). Exits with status 1 when any vote is rejected.
     """
-    from sahara_dao.governance.polls import REJECTED, submit_vote
+    from sahara_dao.governance.polls import REJECTED, format_sahara, submit_vote
     from sahara_dao.governance.strategies import to_float
 
     rejected = 0
@@ -261,7 +257,7 @@ def vote(envelopes: tuple[Path, ...]) -> None:
                 for item in items if isinstance(items, list) else [items]:
                     row = submit_vote(session, item)
                     rejected += row.status == REJECTED
-                    power = f" with {_sahara(to_float(row.vp))}" if row.status != REJECTED else ""
+                    power = f" with {format_sahara(to_float(row.vp))}" if row.status != REJECTED else ""
                     click.echo(
                         f"{row.status:8} {row.voter or '?'}{power}{': ' + row.reason if row.reason else ''}"
                     )
@@ -272,34 +268,10 @@ def vote(envelopes: tuple[Path, ...]) -> None:
 
 
 def _show(session, proposal_id: str) -> None:
-    from sahara_dao.governance.polls import (
-        REJECTED,
-        REPLACED,
-        get_proposal,
-        get_result,
-        proposal_settings,
-        votes_of,
-    )
-    from sahara_dao.governance.strategies import to_float
+    from sahara_dao.governance.polls import describe
 
-    proposal = get_proposal(session, proposal_id)
-    result = get_result(session, proposal.id)
-    space = proposal_settings(proposal)
-    click.echo(f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}")
-    click.echo(f"  {result.state}; {result.votes} votes counted; voting power {_sahara(to_float(result.vp_total))} "
-               f"{space.symbol}; quorum {'reached' if result.vp_total >= space.quorum else 'not reached'}")  # fmt: skip
-    labels = [f"{s.name}" for s in space.strategies]
-    chains = sorted(result.scores_by_chain, key=int)
-    click.echo(f"  {'choice':24} {'score':>16} " + " ".join(f"{label:>18}" for label in labels)
-               + " " + " ".join(f"{'chain ' + c:>16}" for c in chains))  # fmt: skip
-    for i, choice in enumerate(proposal.choices):
-        click.echo(f"  {choice[:24]:24} {_sahara(result.scores[i]):>16} "
-                   + " ".join(f"{_sahara(v):>18}" for v in result.scores_by_strategy[i])
-                   + " " + " ".join(f"{_sahara(result.scores_by_chain[c][i]):>16}" for c in chains))  # fmt: skip
-    click.echo(f"  scores total {_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
-    for row in votes_of(session, proposal.id):
-        if row.status in (REJECTED, REPLACED):
-            click.echo(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
+    for line in describe(session, proposal_id):
+        click.echo(line)
 
 
 @poll.command("tally")

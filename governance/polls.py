@@ -444,6 +444,39 @@ def get_result(session: Session, proposal_id: str) -> PollResult:
     return row
 
 
+def format_sahara(value: float) -> str:
+    """A float SAHARA figure for people: thousands separators, at most 6 decimals."""
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def describe(session: Session, proposal_id: str) -> list[str]:
+    """The stored result as text lines: scores per choice, per strategy and per chain, the totals,
+    and the votes not counted with their reasons (what `sahara poll show` prints)."""
+    proposal = get_proposal(session, proposal_id)
+    result = get_result(session, proposal.id)
+    space = proposal_settings(proposal)
+    quorum = "reached" if result.vp_total >= space.quorum else "not reached"
+    chains = sorted(result.scores_by_chain, key=int)
+    lines = [
+        f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}",
+        f"  {result.state}; {result.votes} votes counted; voting power {format_sahara(to_float(result.vp_total))} "
+        f"{space.symbol}; quorum {quorum}",
+        f"  {'choice':24} {'score':>16} " + " ".join(f"{s.name:>18}" for s in space.strategies)
+        + " " + " ".join(f"{'chain ' + c:>16}" for c in chains),
+    ]  # fmt: skip
+    for i, choice in enumerate(proposal.choices):
+        lines.append(
+            f"  {choice[:24]:24} {format_sahara(result.scores[i]):>16} "
+            + " ".join(f"{format_sahara(v):>18}" for v in result.scores_by_strategy[i])
+            + " " + " ".join(f"{format_sahara(result.scores_by_chain[c][i]):>16}" for c in chains)
+        )  # fmt: skip
+    lines.append(f"  scores total {format_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
+    for row in votes_of(session, proposal.id):
+        if row.status in (REJECTED, REPLACED):
+            lines.append(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
+    return lines
+
+
 # --- verification -----------------------------------------------------------------------------------------------
 
 
