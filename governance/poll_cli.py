@@ -218,8 +218,9 @@ def propose(envelope: Path, snapshot_blocks: tuple[str, ...]) -> None:
     snapshot (proposal validation) are checked; the snapshot must be indexed on
     every chain of the space (`sahara index`). Submitting it again changes nothing.
     """
-    from sahara_dao.governance.polls import format_sahara, submit_proposal
+    from sahara_dao.governance.polls import submit_proposal
     from sahara_dao.governance.strategies import to_float
+    from sahara_dao.governance.tallies import format_sahara
 
     try:
         with session_scope() as session:
@@ -246,8 +247,9 @@ def vote(envelopes: tuple[Path, ...]) -> None:
     proposal, duplicate signature, outside the voting window, invalid choice, no
     voting power). Exits with status 1 when any vote is rejected.
     """
-    from sahara_dao.governance.polls import REJECTED, format_sahara, submit_vote
+    from sahara_dao.governance.polls import REJECTED, submit_vote
     from sahara_dao.governance.strategies import to_float
+    from sahara_dao.governance.tallies import format_sahara
 
     rejected = 0
     try:
@@ -268,7 +270,7 @@ def vote(envelopes: tuple[Path, ...]) -> None:
 
 
 def _show(session, proposal_id: str) -> None:
-    from sahara_dao.governance.polls import describe
+    from sahara_dao.governance.tallies import describe
 
     for line in describe(session, proposal_id):
         click.echo(line)
@@ -278,7 +280,7 @@ def _show(session, proposal_id: str) -> None:
 @click.argument("proposal")
 def tally_command(proposal: str) -> None:
     """Tally a proposal: voting power at its snapshot, snapshot.js scoring, stored result."""
-    from sahara_dao.governance.polls import tally
+    from sahara_dao.governance.tallies import tally
 
     try:
         with session_scope() as session:
@@ -311,7 +313,7 @@ def verify_command(proposal: str, recompute_power: bool) -> None:
     are replayed on the stored envelopes, and the votes kept are scored with their
     stored voting power. Exits with status 1 on any difference.
     """
-    from sahara_dao.governance.polls import verify
+    from sahara_dao.governance.tallies import verify
 
     try:
         with session_scope() as session:
@@ -332,7 +334,7 @@ def verify_command(proposal: str, recompute_power: bool) -> None:
 def push_command(hub: str | None, proposal: str | None) -> None:
     """Send stored proposals and counted votes not yet sent to a Snapshot hub (POST /api/msg)."""
     from sahara_dao.core.settings import get_settings
-    from sahara_dao.governance.polls import push
+    from sahara_dao.governance.hub import push
 
     hub = hub or get_settings().snapshot_hub
     if not hub:

@@ -1,4 +1,4 @@
-"""Off-chain polls, compatible with Snapshot: spaces, signed proposals and votes, tallies, verification.
+"""Off-chain polls, compatible with Snapshot: spaces, signed proposals and signed votes.
 
 Messages are snapshot.js's signed envelopes ``{address, sig, data: {domain, types, message}}``
 (governance/messages.py verifies them). Ids are Snapshot's: the EIP-712 hash of the signed message.
@@ -18,19 +18,7 @@ invalid for the proposal's type, no voting power at the snapshot. One vote per a
 signed later (a greater signed timestamp) replaces the voter's counted one; a vote signed at the
 same time or earlier than the counted one is recorded as ``replaced`` at once.
 
-Tallies. :func:`tally` recomputes every counted vote's power from the index at the proposal's
-snapshot blocks (Snapshot's delegation depends on who voted, so power is final only at the tally),
-stores it on the votes, scores them with governance/voting.py (snapshot.js's scoring) and stores the
-result with its per-strategy and per-chain breakdown, the exact totals in base units and a digest of
-its inputs.
-
-Verification. :func:`verify` recomputes a tally from the stored signed messages alone: it verifies
-every stored signature again, replays the acceptance and replacement rules on the stored envelopes
-in the order received (with the time each was received), and scores the votes it keeps with the
-voting power stored on them, then compares with the stored result. The stored power is the input
-that the signed messages cannot give (it comes from the chain): it is trusted by default and
-published with the result, and ``recompute_power=True`` recomputes it from the index and compares
-too (the index must still hold the snapshot blocks).
+Tallies and their verification are in governance/tallies.py; the hub in governance/hub.py.
 """
 
 from __future__ import annotations
@@ -46,7 +34,7 @@ from sqlmodel import Session, select
 from sahara_dao.governance import messages, voting
 from sahara_dao.governance.errors import EnvelopeError, GovernanceError
 from sahara_dao.governance.models import ADDRESS, SIGNATURE, PollProposal, PollResult, PollSpace, PollVote
-from sahara_dao.governance.spaces import SpaceSettings, digest
+from sahara_dao.governance.spaces import SpaceSettings
 from sahara_dao.governance.strategies import (
     VotingPower,
     checksum,
@@ -78,7 +66,7 @@ def create_space(
         return row, False
     row = row or PollSpace(id=settings.id, name=settings.name, settings={}, settings_digest="", created_at=0)
     row.name, row.settings, row.settings_digest = settings.name, dict(settings.raw), settings.digest
-    row.created_at = row.created_at or _now(now)
+    row.created_at = row.created_at or clock(now)
     session.add(row)
     session.flush()
     return row, True
@@ -94,14 +82,15 @@ def space_settings(session: Session, space_id: str) -> SpaceSettings:
 # --- envelopes --------------------------------------------------------------------------------------------
 
 
-def _now(now: int | None) -> int:
+def clock(now: int | None) -> int:
+    """``now`` if given (tests, replays), else the current unix time."""
     return int(time.time()) if now is None else now
 
 
 VOTE_TYPE_SETS = ("vote", "vote-array", "vote-string")
 
 
-def _check_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]:
+def open_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]:
     """(signer, message, id) of a validly signed envelope of ``kind`` (proposal or vote); raises
     :class:`PollError` with the reason (messages.py's code and detail) otherwise."""
     try:
@@ -115,7 +104,7 @@ def _check_envelope(envelope: Any, kind: str) -> tuple[str, dict[str, Any], str]
     return checksum(signed.signer), signed.message, "0x" + signed.digest.hex()
 
 
-def _decode_choice(choice: Any) -> Any:
+def decode_choice(choice: Any) -> Any:
     """The choice as snapshot.js's voting classes take it (weighted and quadratic votes sign JSON text)."""
     if isinstance(choice, str):
         try:
@@ -133,7 +122,7 @@ def submit_proposal(
     now: int | None = None,
 ) -> PollProposal:  # fmt: skip
     """Verify and store a signed proposal (see the module's docstring); returns the stored row."""
-    author, message, proposal_id = _check_envelope(envelope, "proposal")
+    author, message, proposal_id = open_envelope(envelope, "proposal")
     existing = session.get(PollProposal, proposal_id)
     if existing is not None:
         return existing
@@ -151,7 +140,7 @@ def submit_proposal(
     if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c for c in choices):
         raise PollError("choices must be a non-empty list of non-empty strings")
     start, end, timestamp = int(message["start"]), int(message["end"]), int(message["timestamp"])
-    received = _now(now)
+    received = clock(now)
     if timestamp > received + FUTURE_GRACE:
         raise PollError(
             f"the proposal is signed at {timestamp}, in the future (now {received}): check the clock"
@@ -172,7 +161,7 @@ def submit_proposal(
         session, network=space.network, block=int(message["snapshot"]), chains=space.chains,
         sources=space.sources, explicit=snapshot_blocks,
     )  # fmt: skip
-    power = _powers(session, space, blocks, [author], [author])[author]
+    power = powers_at(session, space, blocks, [author], [author])[author]
     if space.min_score is not None and power.total < space.min_score and author not in space.admins:
         raise PollError(
             f"proposal validation: {author} has {to_float(power.total)} {space.symbol} of voting power at the "
@@ -203,11 +192,13 @@ def get_proposal(session: Session, proposal_id: str) -> PollProposal:
     return row
 
 
-def _blocks(proposal: PollProposal) -> dict[int, int]:
+def snapshot_blocks_of(proposal: PollProposal) -> dict[int, int]:
+    """The proposal's snapshot block per chain id."""
     return {int(c): b for c, b in proposal.snapshot_blocks.items()}
 
 
-def _powers(session, space: SpaceSettings, blocks, addresses, voters) -> dict[str, VotingPower]:
+def powers_at(session, space: SpaceSettings, blocks, addresses, voters) -> dict[str, VotingPower]:
+    """The voting power of ``addresses`` at ``blocks`` under the space's strategies (see strategies.py)."""
     states = snapshot_states(session, blocks, space.strategies)
     return voting_power(states, space.strategies, addresses, voters)
 
@@ -226,13 +217,13 @@ class Judgement:
     vote_id: str | None = None
 
 
-def _judge(
+def judge(
     envelope: Any, *, received_at: int, proposals: Mapping[str, PollProposal], seen_signatures: set[str],
     counted: Mapping[str, PollVote],
 ) -> Judgement:  # fmt: skip
     """Apply every rule that the signed message and the receiving time decide (power aside)."""
     try:
-        voter, message, vote_id = _check_envelope(envelope, "vote")
+        voter, message, vote_id = open_envelope(envelope, "vote")
     except PollError as exc:
         claimed = envelope.get("address") if isinstance(envelope, Mapping) else None
         return Judgement(REJECTED, str(exc), voter=claimed if isinstance(claimed, str) else None)
@@ -254,7 +245,7 @@ def _judge(
     if timestamp > proposal.end or received_at > proposal.end:
         return _reject(judged, f"outside the voting window: voting ended at {proposal.end}")
     problem = voting.choice_problem(
-        proposal.type, _decode_choice(message.get("choice")), len(proposal.choices)
+        proposal.type, decode_choice(message.get("choice")), len(proposal.choices)
     )
     if problem:
         return _reject(
@@ -277,7 +268,7 @@ def _reject(judged: Judgement, reason: str) -> Judgement:
 
 def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> PollVote:
     """Judge a signed vote and record it (accepted, replaced or rejected with the reason)."""
-    received = _now(now)
+    received = clock(now)
     signature = envelope.get("sig") if isinstance(envelope, Mapping) else None
     signature = signature if isinstance(signature, str) and len(signature) <= SIGNATURE else None
     if isinstance(signature, str):
@@ -300,7 +291,7 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
         if signature
         else set()
     )
-    judged = _judge(envelope, received_at=received, proposals={proposal.id: proposal} if proposal else {},
+    judged = judge(envelope, received_at=received, proposals={proposal.id: proposal} if proposal else {},
                     seen_signatures=seen, counted=counted)  # fmt: skip
     voter = judged.voter if judged.voter and len(judged.voter) <= ADDRESS else None
     row = PollVote(
@@ -311,13 +302,13 @@ def submit_vote(session: Session, envelope: Any, *, now: int | None = None) -> P
     )  # fmt: skip
     if judged.status == ACCEPTED:
         space = proposal_settings(proposal)
-        power = _powers(session, space, _blocks(proposal), [judged.voter], set(counted) | {judged.voter})[
-            judged.voter
-        ]
+        power = powers_at(
+            session, space, snapshot_blocks_of(proposal), [judged.voter], set(counted) | {judged.voter}
+        )[judged.voter]
         if power.total == 0:
             row.status, row.reason = REJECTED, "no voting power at the snapshot"
         else:
-            _set_power(row, power, len(space.strategies))
+            store_power(row, power, len(space.strategies))
             if (previous := counted.get(judged.voter)) is not None:
                 previous.status, previous.reason = (
                     REPLACED,
@@ -339,286 +330,19 @@ def _int(message: Any, key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 else None
 
 
-def _set_power(row: PollVote, power: VotingPower, strategies: int) -> None:
+def store_power(row: PollVote, power: VotingPower, strategies: int) -> None:
+    """Keep a vote's power with its cells (decimal strings: they pass 2**53)."""
     row.vp = power.total
     row.vp_by_strategy = [str(v) for v in power.by_strategy(strategies)]
     row.vp_by_chain = {str(c): str(v) for c, v in power.by_chain().items()}
 
 
 def votes_of(session: Session, proposal_id: str, status: str | None = None) -> list[PollVote]:
+    """The votes received for a proposal (of one status if given), in the order received."""
     query = select(PollVote).where(PollVote.proposal_id == proposal_id)
     if status is not None:
         query = query.where(PollVote.status == status)
     return list(session.exec(query.order_by(PollVote.id)))
-
-
-# --- tallies ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """Scores and exact totals of a set of counted votes."""
-
-    scores: list[float]
-    scores_by_strategy: list[list[float]]
-    scores_by_chain: dict[str, list[float]]
-    scores_total: float
-    vp_total: int
-    vp_by_strategy: list[str]
-    vp_by_chain: dict[str, str]
-    inputs_digest: str
-    votes: int
-
-
-def compute_tally(proposal: PollProposal, votes: Sequence[PollVote], strategies: int) -> Tally:
-    """Score ``votes`` (their signed choices, their stored power) as snapshot.js would."""
-    chains = sorted(set(proposal.snapshot_blocks), key=int)
-    ballots, by_chain = [], []
-    vp_by_strategy, vp_by_chain = [0] * strategies, dict.fromkeys(chains, 0)
-    for vote in votes:
-        choice = _decode_choice(vote.envelope["data"]["message"]["choice"])
-        cells = [int(v) for v in vote.vp_by_strategy] or [0] * strategies
-        chain_cells = [int(vote.vp_by_chain.get(c, 0)) for c in chains]
-        ballots.append(
-            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in cells]}
-        )
-        by_chain.append(
-            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in chain_cells]}
-        )
-        vp_by_strategy = [a + b for a, b in zip(vp_by_strategy, cells, strict=True)]
-        for chain, value in zip(chains, chain_cells, strict=True):
-            vp_by_chain[chain] += value
-    n = len(proposal.choices)
-    scored = voting.score(proposal.type, n, ballots, strategies)
-    per_chain = voting.score(proposal.type, n, by_chain, len(chains)).scores_by_strategy
-    inputs = {
-        "proposal": proposal.envelope,
-        "snapshot_blocks": proposal.snapshot_blocks,
-        "votes": sorted([v.envelope["sig"], v.vp_by_strategy, v.vp_by_chain] for v in votes),
-    }
-    return Tally(
-        scores=scored.scores, scores_by_strategy=scored.scores_by_strategy,
-        scores_by_chain={chain: [per_choice[i] for per_choice in per_chain] for i, chain in enumerate(chains)},
-        scores_total=scored.scores_total, vp_total=sum(v.vp for v in votes),
-        vp_by_strategy=[str(v) for v in vp_by_strategy], vp_by_chain={c: str(v) for c, v in vp_by_chain.items()},
-        inputs_digest=digest(inputs), votes=len(votes),
-    )  # fmt: skip
-
-
-def tally(session: Session, proposal_id: str, *, now: int | None = None) -> PollResult:
-    """Recompute the counted votes' power at the snapshot, score them and store the result."""
-    proposal = get_proposal(session, proposal_id)
-    space = proposal_settings(proposal)
-    votes = votes_of(session, proposal.id, ACCEPTED)
-    voters = [v.voter for v in votes]
-    powers = _powers(session, space, _blocks(proposal), voters, voters)
-    for vote in votes:
-        _set_power(vote, powers[vote.voter], len(space.strategies))
-        session.add(vote)
-    result = compute_tally(proposal, votes, len(space.strategies))
-    computed_at = _now(now)
-    fields = _fields(result, proposal, computed_at)
-    row = session.get(PollResult, proposal.id) or PollResult(proposal_id=proposal.id, **fields)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _fields(result: Tally, proposal: PollProposal, computed_at: int) -> dict[str, Any]:
-    return {
-        "state": "final" if computed_at > proposal.end else "pending", "votes": result.votes,
-        "scores": result.scores, "scores_by_strategy": result.scores_by_strategy,
-        "scores_by_chain": result.scores_by_chain, "scores_total": result.scores_total,
-        "vp_total": result.vp_total, "vp_by_strategy": result.vp_by_strategy, "vp_by_chain": result.vp_by_chain,
-        "inputs_digest": result.inputs_digest, "computed_at": computed_at,
-    }  # fmt: skip
-
-
-def get_result(session: Session, proposal_id: str) -> PollResult:
-    proposal = get_proposal(session, proposal_id)
-    row = session.get(PollResult, proposal.id)
-    if row is None:
-        raise PollError(f"proposal {proposal.id} has no tally yet: run `sahara poll tally {proposal.id}`")
-    return row
-
-
-def format_sahara(value: float) -> str:
-    """A float SAHARA figure for people: thousands separators, at most 6 decimals."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
-def describe(session: Session, proposal_id: str) -> list[str]:
-    """The stored result as text lines: scores per choice, per strategy and per chain, the totals,
-    and the votes not counted with their reasons (what `sahara poll show` prints)."""
-    proposal = get_proposal(session, proposal_id)
-    result = get_result(session, proposal.id)
-    space = proposal_settings(proposal)
-    quorum = "reached" if result.vp_total >= space.quorum else "not reached"
-    chains = sorted(result.scores_by_chain, key=int)
-    lines = [
-        f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}",
-        f"  {result.state}; {result.votes} votes counted; voting power {format_sahara(to_float(result.vp_total))} "
-        f"{space.symbol}; quorum {quorum}",
-        f"  {'choice':24} {'score':>16} " + " ".join(f"{s.name:>18}" for s in space.strategies)
-        + " " + " ".join(f"{'chain ' + c:>16}" for c in chains),
-    ]  # fmt: skip
-    for i, choice in enumerate(proposal.choices):
-        lines.append(
-            f"  {choice[:24]:24} {format_sahara(result.scores[i]):>16} "
-            + " ".join(f"{format_sahara(v):>18}" for v in result.scores_by_strategy[i])
-            + " " + " ".join(f"{format_sahara(result.scores_by_chain[c][i]):>16}" for c in chains)
-        )  # fmt: skip
-    lines.append(f"  scores total {format_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
-    for row in votes_of(session, proposal.id):
-        if row.status in (REJECTED, REPLACED):
-            lines.append(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
-    return lines
-
-
-# --- verification -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Verification:
-    """What :func:`verify` found: an empty ``problems`` list means the stored result is reproduced."""
-
-    proposal_id: str
-    votes_checked: int
-    counted: int
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(session: Session, proposal_id: str, *, recompute_power: bool = False) -> Verification:
-    """Recompute the tally of ``proposal_id`` from the stored signed messages (see the module's docstring)."""
-    proposal = get_proposal(session, proposal_id)
-    stored = get_result(session, proposal.id)
-    space = proposal_settings(proposal)
-    rows = votes_of(session, proposal.id)
-    report = Verification(proposal.id, len(rows), 0)
-    try:
-        _author, _message, derived = _check_envelope(proposal.envelope, "proposal")
-        if derived != proposal.id:
-            report.problems.append(f"the proposal's envelope hashes to {derived}, not its id {proposal.id}")
-    except PollError as exc:
-        report.problems.append(f"the proposal's stored envelope no longer verifies: {exc}")
-    counted: dict[str, PollVote] = {}
-    seen: set[str] = set()
-    for row in rows:
-        judged = _judge(row.envelope, received_at=row.received_at, proposals={proposal.id: proposal},
-                        seen_signatures=seen, counted=counted)  # fmt: skip
-        if isinstance(row.envelope, Mapping) and isinstance(row.envelope.get("sig"), str):
-            seen.add(row.envelope["sig"])
-        if (
-            judged.status == ACCEPTED
-            and row.status == REJECTED
-            and row.reason == "no voting power at the snapshot"
-        ):
-            continue  # decided by the index, not by the message: checked with recompute_power
-        if judged.status == ACCEPTED:
-            counted[judged.voter] = row
-        elif row.status == ACCEPTED:
-            report.problems.append(
-                f"vote {row.id} is stored as counted but the rules say {judged.status}: {judged.reason}"
-            )
-    keep = sorted(counted.values(), key=lambda v: v.id)
-    stored_counted = {v.id for v in rows if v.status == ACCEPTED}
-    for extra in stored_counted - {v.id for v in keep}:
-        if not any(f"vote {extra} " in p for p in report.problems):
-            report.problems.append(
-                f"vote {extra} is stored as counted but a later-signed vote of its voter replaces it"
-            )
-    for missing in {v.id for v in keep} - stored_counted:
-        report.problems.append(
-            f"vote {missing} passes every rule but is stored as {session.get(PollVote, missing).status}"
-        )
-    report.counted = len(keep)
-    if recompute_power:
-        voters = [v.voter for v in keep]
-        powers = _powers(session, space, _blocks(proposal), voters, voters)
-        for vote in keep:
-            power = powers[vote.voter]
-            if (
-                power.total != vote.vp
-                or [str(v) for v in power.by_strategy(len(space.strategies))] != vote.vp_by_strategy
-            ):
-                report.problems.append(
-                    f"vote {vote.id} of {vote.voter}: stored power {vote.vp}, the index gives {power.total}"
-                )
-    result = compute_tally(proposal, keep, len(space.strategies))
-    for name in ("votes", "scores", "scores_by_strategy", "scores_by_chain", "scores_total", "vp_total",
-                 "vp_by_strategy", "vp_by_chain", "inputs_digest"):  # fmt: skip
-        if getattr(result, name) != getattr(stored, name):
-            report.problems.append(
-                f"{name}: stored {getattr(stored, name)}, recomputed {getattr(result, name)}"
-            )
-    return report
-
-
-# --- the Snapshot hub ------------------------------------------------------------------------------------------------
-
-
-SEQUENCERS = {
-    "https://hub.snapshot.org": "https://seq.snapshot.org",
-    "https://testnet.hub.snapshot.org": "https://testnet.seq.snapshot.org",
-    "http://localhost:3000": "http://localhost:3001",
-}
-"""Hubs and the sequencers that take their signed messages (snapshot.js's constants.json)."""
-
-
-def message_url(hub: str) -> str:
-    """Where signed messages are POSTed: the URL as snapshot.js's ``Client`` takes it (its hub URLs
-    mapped to their sequencer, as the Client does; a legacy hub's ``.../api/msg`` is used as given)."""
-    hub = hub.rstrip("/")
-    return SEQUENCERS.get(hub, hub)
-
-
-def push(session: Session, hub: str, *, proposal_id: str | None = None, timeout: float = 10.0) -> list[str]:
-    """Send the stored proposals (and their counted votes) not yet sent to the hub (:func:`message_url`),
-    each envelope verbatim as snapshot.js's ``Client.send`` posts it; returns one line per message sent. Stops at the first refusal, with the hub's answer."""
-    import urllib.error
-    import urllib.request
-
-    query = select(PollProposal)
-    if proposal_id:
-        query = select(PollProposal).where(PollProposal.id == get_proposal(session, proposal_id).id)
-    lines = []
-    url = message_url(hub)
-
-    def send(envelope: Mapping[str, Any], what: str) -> None:
-        request = urllib.request.Request(
-            url, data=json.dumps(envelope).encode(), method="POST",
-            headers={"Accept": "application/json", "Content-Type": "application/json"},
-        )  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                answer = response.read().decode(errors="replace")
-        except urllib.error.HTTPError as exc:
-            raise PollError(
-                f"the hub {hub} refused {what}: HTTP {exc.code} {exc.read().decode(errors='replace')[:300]}"
-            ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise PollError(f"cannot reach the hub {hub} ({exc}): check SAHARA_SNAPSHOT_HUB") from None
-        lines.append(f"{what}: {answer[:200]}")
-
-    for proposal in session.exec(query.order_by(PollProposal.received_at)).all():
-        if proposal.pushed_at is None:
-            send(proposal.envelope, f"proposal {proposal.id}")
-            proposal.pushed_at = _now(None)
-            session.add(proposal)
-            session.commit()  # what the hub took stays marked sent if a later message fails
-        for vote in votes_of(session, proposal.id, ACCEPTED):
-            if vote.pushed_at is None:
-                send(vote.envelope, f"vote {vote.vote_id} of {vote.voter}")
-                vote.pushed_at = _now(None)
-                session.add(vote)
-                session.commit()
-    return lines
 
 
 # --- one poll from start to finish (the demo) ----------------------------------------------------------------
@@ -651,7 +375,7 @@ def run_poll(
     must be indexed (`sahara index`) after the balances, stakes and receipts that should count.
     """
     create_space(session, settings, now=now)
-    now = _now(now)
+    now = clock(now)
     blocks = latest_indexed_blocks(session, settings)
     message = {
         "space": settings.id, "timestamp": now, "type": voting_type, "title": title, "body": "", "discussion": "",
@@ -668,4 +392,6 @@ def run_poll(
         vote = {"space": settings.id, "timestamp": at, "proposal": proposal.id, "type": proposal.type, "choice": choice, "reason": "",
                 "app": "sahara-dao", "metadata": "{}"}  # fmt: skip
         votes.append(submit_vote(session, messages.sign_envelope("vote", vote, key), now=at))
+    from sahara_dao.governance.tallies import tally  # tallies builds on this module
+
     return proposal, tally(session, proposal.id, now=proposal.end + 1), votes
