@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -177,16 +178,17 @@ def main() -> int:
     print(" | ".join(name.rjust(widths[name]) for name in row))
     print(" | ".join(value.rjust(widths[name]) for name, value in row.items()))
     print()
-    print(
-        "ours: score('ranked-choice', ...) on the list of vote dicts (choice checks, instant-runoff rounds,"
+    legend = (
+        "ours: score('ranked-choice', ...) on the list of vote dicts (choice checks, instant-runoff rounds, "
+        "scores, scores by strategy, total), wall clock and CPU, median of 3. snapshot.js: getScores, "
+        "getScoresByStrategy and getScoresTotal of its RankedChoiceVoting in node on the same votes in the same "
+        "run"
+        + (" (skipped)" if reference is None else "")
+        + "; getScores: that method alone (what the anchor "
+        "timed); x faster: snapshot.js / ours; equal: every number bit for bit. anchor: snapshot.js measured "
+        "earlier on this machine (ANCHORS.md). The target (issue 5) applies to ours, wall clock."
     )
-    print("scores, scores by strategy, total), wall clock and CPU, median of 3; snapshot.js: getScores,")
-    print("getScoresByStrategy and getScoresTotal of its RankedChoiceVoting in node on the same votes in the")
-    print(
-        "same run" + (" (skipped)" if reference is None else "") + ", getScores: that method alone (what the"
-    )
-    print("anchor timed); x faster: snapshot.js / ours; equal: every number bit for bit; anchor: snapshot.js")
-    print("measured earlier on this machine (ANCHORS.md); target (issue 5) applies to ours, wall clock.")
+    print(textwrap.fill(legend, width=104))
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (others' work slows both sides)")
     return 0 if passed else 1
 
