@@ -20,13 +20,10 @@ machine (ANCHORS.md; 2.2 s at 100,000). Exits with status 1 if the results diffe
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -43,12 +40,13 @@ import sahara_dao.governance  # noqa: E402
 if str(ROOT / "governance") not in list(sahara_dao.governance.__path__):
     sahara_dao.governance.__path__ = [str(ROOT / "governance"), *sahara_dao.governance.__path__]
 
+from node_json import run_node_on_json  # noqa: E402
+
 from sahara_dao.governance.voting import Result, score  # noqa: E402
 
 TARGET_S = 2.0
 ANCHORS = {100_000: 2.2, 1_000_000: 28.9}  # snapshot.js's ranked-choice scoring, measured earlier here
 RUNS = 3
-PROGRESS_EVERY = 30  # seconds between "still running" lines while node works
 
 
 def ranked_votes(n_votes: int, n_choices: int, n_strategies: int, seed: int = 2025) -> list[dict]:
@@ -83,24 +81,7 @@ def time_reference(votes: list[dict], n_choices: int, n_strategies: int) -> dict
     """snapshot.js's answer, with its seconds (all three methods, and getScores alone), from node."""
     request = {"type": "ranked-choice", "time": True,
                "cases": [{"choices": n_choices, "strategies": n_strategies, "votes": votes}]}  # fmt: skip
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump(request, file)
-    path = Path(file.name)
-    try:
-        command = ["node", "--max-old-space-size=16384", str(REFERENCE_JS), str(path)]
-        node = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started = time.monotonic()
-        while True:
-            try:
-                out, err = node.communicate(timeout=PROGRESS_EVERY)
-                break
-            except subprocess.TimeoutExpired:
-                print(f"    ... node still running ({time.monotonic() - started:.0f} s)", flush=True)
-    finally:
-        path.unlink(missing_ok=True)
-    if node.returncode != 0:
-        sys.exit(f"node failed on {len(votes):,} votes:\n{err}")
-    answer = json.loads(out)["cases"][0]
+    answer = run_node_on_json(REFERENCE_JS, request, f"{len(votes):,} votes")["cases"][0]
     if "error" in answer:
         sys.exit(f"snapshot.js failed on {len(votes):,} votes: {answer['error']}")
     return answer

@@ -337,21 +337,33 @@ def test_poll_score_prints_snapshot_js_scores_on_its_last_line(tmp_path):
     assert "300 of 301 votes valid" in result.output
 
 
-def test_poll_score_refuses_bad_input_with_the_reason(tmp_path):
-    """Unknown type, invalid JSON, NaN, a vote without a balance: non-zero exit and the reason."""
-    runner = CliRunner()
+@pytest.mark.parametrize(
+    ("content", "voting_type", "reason"),
+    [
+        ('[{"choice": 1, "balance": NaN}]', "single-choice", "NaN is not a JSON number"),
+        ('[{"choice": 1}]', "single-choice", 'vote 0 must be an object with "choice" and "balance"'),
+        (
+            '[{"choice": 1, "balance": 1, "scores": [1, "2"]}]',
+            "single-choice",
+            "must be a number, not a string",
+        ),
+        ("[{", "approval", "is not JSON"),
+        ('{"choice": 1}', "approval", "must hold a JSON list"),
+        ("[]", "ranked", "'ranked' is not one of 'single-choice'"),
+    ],
+)
+def test_poll_score_refuses_bad_input_with_the_reason(tmp_path, content, voting_type, reason):
+    """NaN, a vote without a balance, a score that is a string, invalid JSON, an object instead of a
+    list, an unknown type: non-zero exit and the reason."""
     path = tmp_path / "votes.json"
-    path.write_text('[{"choice": 1, "balance": NaN}]')
-    result = runner.invoke(poll, ["score", "--type", "single-choice", "--choices", "2", str(path)])
-    assert result.exit_code != 0 and "NaN" in result.output
-    path.write_text('[{"choice": 1}]')
-    result = runner.invoke(poll, ["score", "--type", "single-choice", "--choices", "2", str(path)])
-    assert result.exit_code != 0 and 'vote 0 must be an object with "choice" and "balance"' in result.output
-    path.write_text("[{")
-    result = runner.invoke(poll, ["score", "--type", "approval", "--choices", "2", str(path)])
-    assert result.exit_code != 0 and "is not JSON" in result.output
+    path.write_text(content)
+    result = CliRunner().invoke(poll, ["score", "--type", voting_type, "--choices", "2", str(path)])
+    assert result.exit_code != 0 and reason in result.output, result.output
+
+
+def test_poll_score_of_no_votes_is_zeros(tmp_path):
+    """No votes: every choice scores 0, written as JSON.stringify writes it."""
+    path = tmp_path / "votes.json"
     path.write_text("[]")
-    result = runner.invoke(poll, ["score", "--type", "ranked", "--choices", "2", str(path)])
-    assert result.exit_code != 0 and "ranked-choice" in result.output
-    result = runner.invoke(poll, ["score", "--type", "approval", "--choices", "2", str(path)])
+    result = CliRunner().invoke(poll, ["score", "--type", "approval", "--choices", "2", str(path)])
     assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "[0,0]"
