@@ -13,9 +13,9 @@ Votes are shaped as snapshot.js takes them: ``{"choice": ..., "balance": float, 
 JavaScript's ``reduce`` runs it (``numpy.bincount`` adds its weights one by one in array order, which
 is that order), and every product and quotient is the same IEEE double operation. Two input rules are
 stricter than snapshot.js, which never meets such votes from a hub: balances and strategy scores
-must be finite and not negative (``-0.0`` counts as ``0.0``), and a ranked-choice ballot that passes
-only because JavaScript coerces a string or a boolean to a number is refused with the reason rather
-than run through JavaScript's loose comparisons.
+must be finite and not negative (``-0.0`` counts as ``0.0``), and votes must be JSON values. Ranked
+ballots that pass only through JavaScript's coercions (``["2", 1, 3]``, ``[true, 2, 3]``) run through
+a line-for-line port of snapshot.js's runoff (loose_runoff.py), loose comparisons included.
 
 Ranked choice runs its instant-runoff rounds on numpy arrays: one row per valid ballot, a pointer to
 each ballot's highest candidate still in the race, and one ``bincount`` per round; ballots made of
@@ -43,6 +43,7 @@ from sahara_dao.governance.jsvalues import (
     same_value_zero_key,
     to_number,
 )
+from sahara_dao.governance.loose_runoff import loose_scores
 
 VOTING_TYPES = ("single-choice", "approval", "quadratic", "ranked-choice", "copeland", "weighted", "basic")
 """The voting types of snapshot.js; ``basic`` is scored as ``single-choice`` (snapshot.js 0.17.5 maps it
@@ -266,20 +267,15 @@ def _zero_based(rows: np.ndarray) -> np.ndarray:
     return (rows.astype(np.intp) if rows.dtype.kind == "f" else rows) - 1
 
 
-def _ranked_rows(ballots: _Ballots, rows: np.ndarray | None) -> np.ndarray:
-    """The valid ballots as 0-based candidate rows; refuses ballots valid only through coercion."""
+def _ranked_rows(ballots: _Ballots, rows: np.ndarray | None) -> np.ndarray | None:
+    """The valid ballots as 0-based candidate rows, or None when some holds more than numbers."""
     index = np.flatnonzero(ballots.valid)
     if rows is not None:
         return _zero_based(rows[index])
-    for i in index:
-        for element in ballots.choices[i]:
-            if not is_number(element):
-                raise VotingError(
-                    f"vote {i}: the ranked ballot {ballots.choices[i]!r} passes snapshot.js's check only because "
-                    f"JavaScript reads {element!r} as a number, and its instant runoff would then compare it loosely "
-                    "with the numbers; send choice numbers (1-based integers)"
-                )
-    return np.array([[int(number(element)) - 1 for element in ballots.choices[i]] for i in index], np.intp)
+    choices = [ballots.choices[i] for i in index]
+    if not all(is_number(element) for choice in choices for element in choice):
+        return None
+    return np.array([[int(number(element)) - 1 for element in choice] for choice in choices], np.intp)
 
 
 def _instant_runoff(rows: np.ndarray, balances: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +307,13 @@ def _instant_runoff(rows: np.ndarray, balances: np.ndarray, n: int) -> tuple[np.
 def _tally_ranked(ballots: _Ballots, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     rows = _ranked_rows(ballots, rows)
     strategies = ballots.scores.shape[1]
+    if rows is None:  # JavaScript's coercions decide: snapshot.js's runoff, line for line
+        index = np.flatnonzero(ballots.valid)
+        loose = [
+            (list(ballots.choices[i]), float(ballots.balances[i]), ballots.scores[i].tolist()) for i in index
+        ]
+        scores, by_strategy = loose_scores(loose, n, strategies)
+        return np.array(scores, np.float64), np.array(by_strategy, np.float64).reshape(n, strategies)
     if len(rows) == 0:
         return np.zeros(n), np.zeros((n, strategies))
     balances, scores = ballots.balances[ballots.valid], ballots.scores[ballots.valid]
@@ -538,7 +541,9 @@ def _permutation_rows(choices: list, n: int) -> tuple[np.ndarray, np.ndarray] | 
         return None
     ok = ((array >= 1) & (array <= n)).all(axis=1)
     if array.dtype.kind == "f":
-        ok &= (array == np.floor(array)).all(axis=1) & (np.sort(array, axis=1) == np.arange(1, n + 1)).all(axis=1)
+        ok &= (array == np.floor(array)).all(axis=1) & (np.sort(array, axis=1) == np.arange(1, n + 1)).all(
+            axis=1
+        )
     elif n <= 63:  # one bit per choice number: a permutation sets bits 1..n
         bits = np.bitwise_or.reduce(np.left_shift(np.uint64(1), array.astype(np.uint64)), axis=1)
         ok &= bits == np.uint64((1 << (n + 1)) - 2)
