@@ -475,7 +475,10 @@ def _ballots(votes: Sequence[Mapping], n_strategies: int) -> tuple[list, np.ndar
     try:
         choices = list(map(itemgetter("choice"), votes))
         balances = list(map(itemgetter("balance"), votes))
-        scores = list(map(methodcaller("get", "scores"), votes))
+        try:
+            scores = list(map(itemgetter("scores"), votes))
+        except KeyError:  # "scores" is optional
+            scores = list(map(methodcaller("get", "scores"), votes))
     except (KeyError, TypeError, AttributeError):
         for i, vote in enumerate(votes):
             if not isinstance(vote, Mapping) or "choice" not in vote or "balance" not in vote:
@@ -545,8 +548,10 @@ def _permutation_rows(choices: list, n: int) -> tuple[np.ndarray, np.ndarray] | 
             axis=1
         )
     elif n <= 63:  # one bit per choice number: a permutation sets bits 1..n
-        bits = np.bitwise_or.reduce(np.left_shift(np.uint64(1), array.astype(np.uint64)), axis=1)
-        ok &= bits == np.uint64((1 << (n + 1)) - 2)
+        width = np.uint32 if n <= 31 else np.uint64
+        shifts = array if array.dtype.kind == "u" else array.astype(width)  # out-of-range rows fail above
+        bits = np.bitwise_or.reduce(np.left_shift(width(1), shifts, dtype=width), axis=1)
+        ok &= bits == width((1 << (n + 1)) - 2)
     else:
         ok &= (np.sort(array, axis=1) == np.arange(1, n + 1)).all(axis=1)
     if _hides_booleans(rows, array, ok):
