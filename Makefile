@@ -8,7 +8,7 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test lint models bench-gas bench-merkle bench-settlement bench-inference bench-votes-verify clean lock airflow-env
+.PHONY: help setup demo test lint models bench-gas bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench-merkle: setup  ## StandardMerkleTree build time beside @openzeppelin/merkl
 	$(PY) bench/merkle.py
 bench-inference: setup  ## the project's model, one by one vs batched (1, 8, 64, 256): requests/s, p50/p99, speedup beside the 10x target
 	$(PY) bench/inference.py
+
+bench-tally: setup  ## ranked-choice tally of 1,000,000 votes over 10 choices beside snapshot.js's, same votes, <= 2 s and equal (bench/tally.py)
+	$(PY) bench/tally.py
 
 bench-settlement: setup  ## settle 100k, 1M and 10M usage events from SQLite to the root, beside the 60 s / 2 GB target
 	$(PY) bench/settlement.py

@@ -31,7 +31,9 @@ Progress = Callable[[str, str], None]
 
 def config_digest(genesis: Genesis, params: GovernanceParams) -> str:
     """A fingerprint of the inputs, so that a record is never resumed with other inputs."""
-    payload = json.dumps({"genesis": [asdict(g) for g in genesis.grants], "params": asdict(params)}, sort_keys=True)
+    payload = json.dumps(
+        {"genesis": [asdict(g) for g in genesis.grants], "params": asdict(params)}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -126,7 +128,9 @@ def deploy_dao(
         return record
     else:
         require_funds(sender, "the rest of the deployment")
-        progress("resume", f"partial deployment on chain {record.chain_id}: {len(record.contracts)} contracts done")
+        progress(
+            "resume", f"partial deployment on chain {record.chain_id}: {len(record.contracts)} contracts done"
+        )
 
     run = _Deployer(record, store, sender, progress)
     timelock = run.contract("timelock", "SaharaTimelock", params.timelock_delay, [], [], sender.address)
@@ -246,4 +250,6 @@ def _verify(record: Deployment) -> None:
     }
     wrong = [f"{name}: {got} (expected {want})" for name, (got, want) in expected.items() if got != want]
     if wrong:
-        raise DeploymentError(f"the deployment on chain {record.chain_id} differs from its record: {'; '.join(wrong)}")
+        raise DeploymentError(
+            f"the deployment on chain {record.chain_id} differs from its record: {'; '.join(wrong)}"
+        )

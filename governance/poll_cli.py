@@ -139,7 +139,7 @@ def score_command(voting_type: str, n_choices: int, n_strategies: int | None, vo
     click.echo(js_array(result.scores))
 
 
-# --- spaces, proposals, votes, tallies (governance/polls.py) --------------------------------------------
+# --- spaces, proposals, votes, tallies (governance/polls.py, poll_results.py, hub.py) ---
 
 
 def _read_json(path: Path, what: str):
@@ -218,9 +218,9 @@ def propose(envelope: Path, snapshot_blocks: tuple[str, ...]) -> None:
     snapshot (proposal validation) are checked; the snapshot must be indexed on
     every chain of the space (`sahara index`). Submitting it again changes nothing.
     """
+    from sahara_dao.governance.poll_results import format_sahara
     from sahara_dao.governance.polls import submit_proposal
     from sahara_dao.governance.strategies import to_float
-    from sahara_dao.governance.tallies import format_sahara
 
     try:
         with session_scope() as session:
@@ -247,9 +247,9 @@ def vote(envelopes: tuple[Path, ...]) -> None:
     proposal, duplicate signature, outside the voting window, invalid choice, no
     voting power). Exits with status 1 when any vote is rejected.
     """
+    from sahara_dao.governance.poll_results import format_sahara
     from sahara_dao.governance.polls import REJECTED, submit_vote
     from sahara_dao.governance.strategies import to_float
-    from sahara_dao.governance.tallies import format_sahara
 
     rejected = 0
     try:
@@ -270,7 +270,7 @@ def vote(envelopes: tuple[Path, ...]) -> None:
 
 
 def _show(session, proposal_id: str) -> None:
-    from sahara_dao.governance.tallies import describe
+    from sahara_dao.governance.poll_results import describe
 
     for line in describe(session, proposal_id):
         click.echo(line)
@@ -280,7 +280,7 @@ def _show(session, proposal_id: str) -> None:
 @click.argument("proposal")
 def tally_command(proposal: str) -> None:
     """Tally a proposal: voting power at its snapshot, snapshot.js scoring, stored result."""
-    from sahara_dao.governance.tallies import tally
+    from sahara_dao.governance.poll_results import tally
 
     try:
         with session_scope() as session:
@@ -313,7 +313,7 @@ def verify_command(proposal: str, recompute_power: bool) -> None:
     are replayed on the stored envelopes, and the votes kept are scored with their
     stored voting power. Exits with status 1 on any difference.
     """
-    from sahara_dao.governance.tallies import verify
+    from sahara_dao.governance.poll_results import verify
 
     try:
         with session_scope() as session:

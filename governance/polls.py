@@ -18,7 +18,7 @@ invalid for the proposal's type, no voting power at the snapshot. One vote per a
 signed later (a greater signed timestamp) replaces the voter's counted one; a vote signed at the
 same time or earlier than the counted one is recorded as ``replaced`` at once.
 
-Tallies and their verification are in governance/tallies.py; the hub in governance/hub.py.
+Tallies and their verification are in governance/poll_results.py; the hub in governance/hub.py.
 """
 
 from __future__ import annotations
@@ -392,6 +392,6 @@ def run_poll(
         vote = {"space": settings.id, "timestamp": at, "proposal": proposal.id, "type": proposal.type, "choice": choice, "reason": "",
                 "app": "sahara-dao", "metadata": "{}"}  # fmt: skip
         votes.append(submit_vote(session, messages.sign_envelope("vote", vote, key), now=at))
-    from sahara_dao.governance.tallies import tally  # tallies builds on this module
+    from sahara_dao.governance.poll_results import tally  # poll_results builds on this module
 
     return proposal, tally(session, proposal.id, now=proposal.end + 1), votes

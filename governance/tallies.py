@@ -1,252 +1,260 @@
-"""Tallies of off-chain polls and their verification from the stored signed messages.
+"""``getScores`` and ``getScoresByStrategy`` of snapshot.js 0.17.5's voting classes, bit for bit.
 
-Tallies. :func:`tally` recomputes every counted vote's power from the index at the proposal's
-snapshot blocks (Snapshot's delegation depends on who voted, so power is final only at the tally),
-stores it on the votes, scores them with governance/voting.py (snapshot.js's scoring) and stores the
-result with its per-strategy and per-chain breakdown, the exact totals in base units and a digest of
-its inputs.
-
-Verification. :func:`verify` recomputes a tally from the stored signed messages alone: it verifies
-every stored signature again, replays the acceptance and replacement rules on the stored envelopes
-in the order received (with the time each was received), and scores the votes it keeps with the
-voting power stored on them, then compares with the stored result. The stored power is the input
-that the signed messages cannot give (it comes from the chain): it is trusted by default and
-published with the result, and ``recompute_power=True`` recomputes it from the index and compares
-too (the index must still hold the snapshot blocks).
+Every sum runs in the order JavaScript's ``reduce`` runs it: ``numpy.bincount`` adds its weights one
+by one in array order, starting from 0, which is that order; every product, quotient and square root
+is the same IEEE double operation. Ranked choice runs its instant-runoff rounds on numpy arrays: one
+row per valid ballot, a pointer to each ballot's highest candidate still in the race, one
+``bincount`` per round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sqlmodel import Session
+import numpy as np
 
-from sahara_dao.governance import voting
-from sahara_dao.governance.models import PollProposal, PollResult, PollVote
-from sahara_dao.governance.polls import (
-    ACCEPTED,
-    REJECTED,
-    REPLACED,
-    PollError,
-    clock,
-    decode_choice,
-    get_proposal,
-    judge,
-    open_envelope,
-    powers_at,
-    proposal_settings,
-    snapshot_blocks_of,
-    store_power,
-    votes_of,
-)
-from sahara_dao.governance.spaces import digest
-from sahara_dao.governance.strategies import to_float
-
-# --- tallies ---------------------------------------------------------------------------------------------------
+from sahara_dao.governance.jsvalues import is_number, number, object_items
+from sahara_dao.governance.loose_runoff import loose_scores
 
 
-@dataclass
-class Tally:
-    """Scores and exact totals of a set of counted votes."""
+@dataclass(frozen=True)
+class Ballots:
+    """The votes of one tally, as arrays."""
 
-    scores: list[float]
-    scores_by_strategy: list[list[float]]
-    scores_by_chain: dict[str, list[float]]
-    scores_total: float
-    vp_total: int
-    vp_by_strategy: list[str]
-    vp_by_chain: dict[str, str]
-    inputs_digest: str
-    votes: int
+    choices: list  # every vote's choice, as sent
+    balances: np.ndarray  # (N,) float64
+    scores: np.ndarray  # (N, S) float64
+    valid: np.ndarray  # (N,) bool: isValidChoice
 
 
-def compute_tally(proposal: PollProposal, votes: Sequence[PollVote], strategies: int) -> Tally:
-    """Score ``votes`` (their signed choices, their stored power) as snapshot.js would."""
-    chains = sorted(set(proposal.snapshot_blocks), key=int)
-    ballots, by_chain = [], []
-    vp_by_strategy, vp_by_chain = [0] * strategies, dict.fromkeys(chains, 0)
-    for vote in votes:
-        choice = decode_choice(vote.envelope["data"]["message"]["choice"])
-        cells = [int(v) for v in vote.vp_by_strategy] or [0] * strategies
-        chain_cells = [int(vote.vp_by_chain.get(c, 0)) for c in chains]
-        ballots.append(
-            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in cells]}
+# ---- sums in JavaScript's order --------------------------------------------------------------------
+
+
+def seqsum(values: np.ndarray) -> float:
+    """``values.reduce((a, b) => a + b, 0)``."""
+    return float(np.bincount(np.zeros(len(values), np.intp), weights=values, minlength=1)[0])
+
+
+def _binsum(bins: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """Per bin, the sum from 0 of its weights in array order."""
+    return np.bincount(bins, weights=weights, minlength=size).astype(np.float64)[:size]
+
+
+def _colsum(matrix: np.ndarray) -> np.ndarray:
+    """Column sums of a 2-D array, each from 0 down the rows in order."""
+    rows, cols = matrix.shape
+    return _binsum(np.tile(np.arange(cols), rows), matrix.ravel(), cols)
+
+
+def _nan_to_zero(values: np.ndarray) -> np.ndarray:
+    """``isNaN(percent) ? 0 : percent``."""
+    values[np.isnan(values)] = 0.0
+    return values
+
+
+# ---- tallies (getScores and getScoresByStrategy) ---------------------------------------------------
+
+
+def _selections(ballots: Ballots, single: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(vote index, 0-based choice) of every number a valid vote selects, in vote order."""
+    votes, picked = [], []
+    for i in np.flatnonzero(ballots.valid):
+        elements = [ballots.choices[i]] if single else ballots.choices[i]
+        for element in elements:
+            if is_number(element):  # `includes(i + 1)` and `=== i + 1` match numbers only
+                votes.append(i)
+                picked.append(int(number(element)) - 1)
+    return np.array(votes, np.intp), np.array(picked, np.intp)
+
+
+def _tally_selections(ballots: Ballots, n: int, single: bool) -> tuple[np.ndarray, np.ndarray]:
+    votes, picked = _selections(ballots, single)
+    strategies = ballots.scores.shape[1]
+    scores = _binsum(picked, ballots.balances[votes], n)
+    bins = (picked[:, None] * strategies + np.arange(strategies)).ravel()
+    by_strategy = _binsum(bins, ballots.scores[votes].ravel(), n * strategies).reshape(n, strategies)
+    return scores, by_strategy
+
+
+def tally_single(ballots: Ballots, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return _tally_selections(ballots, n, single=True)
+
+
+def tally_approval(ballots: Ballots, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return _tally_selections(ballots, n, single=False)
+
+
+def _weight_shares(ballots: Ballots, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per valid vote, ``choice[i + 1]`` per choice (NaN where absent) and ``sum(Object.values(choice))``."""
+    index = np.flatnonzero(ballots.valid)
+    weights = np.full((len(index), n), np.nan)
+    totals = np.zeros(len(index))
+    for row, i in enumerate(index):
+        total = 0.0
+        for key, weight in object_items(ballots.choices[i]):
+            total += number(weight)
+            position = int(key) - 1 if key.isdigit() and str(int(key)) == key else -1
+            if 0 <= position < n:
+                weights[row, position] = number(weight)
+        totals[row] = total
+    return weights, totals
+
+
+def tally_weighted(ballots: Ballots, n: int) -> tuple[np.ndarray, np.ndarray]:
+    weights, totals = _weight_shares(ballots, n)
+    balances, scores = ballots.balances[ballots.valid], ballots.scores[ballots.valid]
+    valid_total = seqsum(balances)
+    with np.errstate(all="ignore"):
+        shares = _nan_to_zero((weights / totals[:, None]) * 100) / 100  # weightedPower
+        results = _colsum(shares * balances[:, None])
+        percents = _nan_to_zero((results / seqsum(results)) * 100)
+        by_power = _colsum(
+            (shares[:, :, None] * scores[:, None, :]).reshape(len(scores), n * scores.shape[1])
         )
-        by_chain.append(
-            {"choice": choice, "balance": to_float(vote.vp), "scores": [to_float(v) for v in chain_cells]}
+        by_percents = _nan_to_zero((by_power / seqsum(by_power)) * 100)
+    strategies = scores.shape[1]
+    return (valid_total / 100) * percents, ((valid_total / 100) * by_percents).reshape(n, strategies)
+
+
+def tally_quadratic(ballots: Ballots, n: int) -> tuple[np.ndarray, np.ndarray]:
+    weights, totals = _weight_shares(ballots, n)
+    balances, scores = ballots.balances[ballots.valid], ballots.scores[ballots.valid]
+    valid_total = seqsum(balances)
+    with np.errstate(all="ignore"):
+        shares = _nan_to_zero(weights / totals[:, None])  # calcPercentageOfSum
+        roots = _colsum(np.sqrt(shares * balances[:, None]))
+        quadratic = roots * roots
+        percents = _nan_to_zero(quadratic / seqsum(quadratic))
+        by_roots = _colsum(
+            np.sqrt(shares[:, :, None] * scores[:, None, :]).reshape(len(scores), n * scores.shape[1])
         )
-        vp_by_strategy = [a + b for a, b in zip(vp_by_strategy, cells, strict=True)]
-        for chain, value in zip(chains, chain_cells, strict=True):
-            vp_by_chain[chain] += value
-    n = len(proposal.choices)
-    scored = voting.score(proposal.type, n, ballots, strategies)
-    per_chain = voting.score(proposal.type, n, by_chain, len(chains)).scores_by_strategy
-    inputs = {
-        "proposal": proposal.envelope,
-        "snapshot_blocks": proposal.snapshot_blocks,
-        "votes": sorted([v.envelope["sig"], v.vp_by_strategy, v.vp_by_chain] for v in votes),
-    }
-    return Tally(
-        scores=scored.scores, scores_by_strategy=scored.scores_by_strategy,
-        scores_by_chain={chain: [per_choice[i] for per_choice in per_chain] for i, chain in enumerate(chains)},
-        scores_total=scored.scores_total, vp_total=sum(v.vp for v in votes),
-        vp_by_strategy=[str(v) for v in vp_by_strategy], vp_by_chain={c: str(v) for c, v in vp_by_chain.items()},
-        inputs_digest=digest(inputs), votes=len(votes),
-    )  # fmt: skip
+        by_quadratic = by_roots * by_roots
+        by_percents = _nan_to_zero(by_quadratic / seqsum(by_quadratic))
+    strategies = scores.shape[1]
+    return valid_total * percents, (valid_total * by_percents).reshape(n, strategies)
 
 
-def tally(session: Session, proposal_id: str, *, now: int | None = None) -> PollResult:
-    """Recompute the counted votes' power at the snapshot, score them and store the result."""
-    proposal = get_proposal(session, proposal_id)
-    space = proposal_settings(proposal)
-    votes = votes_of(session, proposal.id, ACCEPTED)
-    voters = [v.voter for v in votes]
-    powers = powers_at(session, space, snapshot_blocks_of(proposal), voters, voters)
-    for vote in votes:
-        store_power(vote, powers[vote.voter], len(space.strategies))
-        session.add(vote)
-    result = compute_tally(proposal, votes, len(space.strategies))
-    computed_at = clock(now)
-    fields = _fields(result, proposal, computed_at)
-    row = session.get(PollResult, proposal.id) or PollResult(proposal_id=proposal.id, **fields)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    session.add(row)
-    session.flush()
-    return row
+def _zero_based(rows: np.ndarray) -> np.ndarray:
+    """Valid rows of choice numbers (1..n, any numeric dtype) as 0-based integer candidate ids."""
+    return (rows.astype(np.intp) if rows.dtype.kind == "f" else rows) - 1
 
 
-def _fields(result: Tally, proposal: PollProposal, computed_at: int) -> dict[str, Any]:
-    return {
-        "state": "final" if computed_at > proposal.end else "pending", "votes": result.votes,
-        "scores": result.scores, "scores_by_strategy": result.scores_by_strategy,
-        "scores_by_chain": result.scores_by_chain, "scores_total": result.scores_total,
-        "vp_total": result.vp_total, "vp_by_strategy": result.vp_by_strategy, "vp_by_chain": result.vp_by_chain,
-        "inputs_digest": result.inputs_digest, "computed_at": computed_at,
-    }  # fmt: skip
+def _ranked_rows(ballots: Ballots, rows: np.ndarray | None) -> np.ndarray | None:
+    """The valid ballots as 0-based candidate rows, or None when some holds more than numbers."""
+    index = np.flatnonzero(ballots.valid)
+    if rows is not None:
+        return _zero_based(rows[index])
+    choices = [ballots.choices[i] for i in index]
+    if not all(is_number(element) for choice in choices for element in choice):
+        return None
+    return np.array([[int(number(element)) - 1 for element in choice] for choice in choices], np.intp)
 
 
-def get_result(session: Session, proposal_id: str) -> PollResult:
-    proposal = get_proposal(session, proposal_id)
-    row = session.get(PollResult, proposal.id)
-    if row is None:
-        raise PollError(f"proposal {proposal.id} has no tally yet: run `sahara poll tally {proposal.id}`")
-    return row
+def _instant_runoff(rows: np.ndarray, balances: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """snapshot.js's ``irv``: the final round's first-choice counts and each ballot's top candidate.
+
+    Every valid ballot ranks every choice, so every round has every candidate still in the race and
+    no ballot runs empty. A round counts first choices in ballot order; the race ends when the
+    leader holds more than half of all the power or fewer than 3 candidates remain; otherwise the
+    lowest count leaves, the lowest choice number first among equals (``Object.entries`` order).
+    """
+    top = rows[:, 0].astype(np.intp)
+    pointer = np.zeros(len(rows), np.intp)
+    eliminated = np.zeros(n, bool)
+    half = seqsum(balances) / 2
+    while True:
+        counts = _binsum(top, balances, n)
+        alive = np.flatnonzero(~eliminated)
+        if counts[alive].max() > half or len(alive) < 3:
+            return counts, top
+        bottom = alive[np.argmin(counts[alive])]
+        eliminated[bottom] = True
+        moved = np.flatnonzero(top == bottom)
+        while moved.size:
+            pointer[moved] += 1
+            top[moved] = rows[moved, pointer[moved]]
+            moved = moved[eliminated[top[moved]]]
 
 
-def format_sahara(value: float) -> str:
-    """A float SAHARA figure for people: thousands separators, at most 6 decimals."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
+def tally_ranked(ballots: Ballots, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    rows = _ranked_rows(ballots, rows)
+    strategies = ballots.scores.shape[1]
+    if rows is None:  # JavaScript's coercions decide: snapshot.js's runoff, line for line
+        index = np.flatnonzero(ballots.valid)
+        loose = [
+            (list(ballots.choices[i]), float(ballots.balances[i]), ballots.scores[i].tolist()) for i in index
+        ]
+        scores, by_strategy = loose_scores(loose, n, strategies)
+        return np.array(scores, np.float64), np.array(by_strategy, np.float64).reshape(n, strategies)
+    if len(rows) == 0:
+        return np.zeros(n), np.zeros((n, strategies))
+    balances, scores = ballots.balances[ballots.valid], ballots.scores[ballots.valid]
+    counts, top = _instant_runoff(rows, balances, n)
+    bins = (top[:, None] * strategies + np.arange(strategies)).ravel()
+    return counts, _binsum(bins, scores.ravel(), n * strategies).reshape(n, strategies)
 
 
-def describe(session: Session, proposal_id: str) -> list[str]:
-    """The stored result as text lines: scores per choice, per strategy and per chain, the totals,
-    and the votes not counted with their reasons (what `sahara poll show` prints)."""
-    proposal = get_proposal(session, proposal_id)
-    result = get_result(session, proposal.id)
-    space = proposal_settings(proposal)
-    quorum = "reached" if result.vp_total >= space.quorum else "not reached"
-    chains = sorted(result.scores_by_chain, key=int)
-    lines = [
-        f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}",
-        f"  {result.state}; {result.votes} votes counted; voting power {format_sahara(to_float(result.vp_total))} "
-        f"{space.symbol}; quorum {quorum}",
-        f"  {'choice':24} {'score':>16} " + " ".join(f"{s.name:>18}" for s in space.strategies)
-        + " " + " ".join(f"{'chain ' + c:>16}" for c in chains),
-    ]  # fmt: skip
-    for i, choice in enumerate(proposal.choices):
-        lines.append(
-            f"  {choice[:24]:24} {format_sahara(result.scores[i]):>16} "
-            + " ".join(f"{format_sahara(v):>18}" for v in result.scores_by_strategy[i])
-            + " " + " ".join(f"{format_sahara(result.scores_by_chain[c][i]):>16}" for c in chains)
-        )  # fmt: skip
-    lines.append(f"  scores total {format_sahara(result.scores_total)}; inputs digest {result.inputs_digest}")
-    for row in votes_of(session, proposal.id):
-        if row.status in (REJECTED, REPLACED):
-            lines.append(f"  {row.status:8} vote {row.id} of {row.voter or '?'}: {row.reason}")
-    return lines
+def _copeland_matrices(rows: np.ndarray, power: np.ndarray, n: int) -> tuple[list[list[float]], list[float]]:
+    """Pairwise margins ``[a][b]`` and support per choice, each added up vote by vote as snapshot.js does."""
+    position = np.empty(rows.shape, np.intp)
+    position[np.arange(len(rows))[:, None], rows] = np.arange(n)
+    margins = [[0.0] * n for _ in range(n)]
+    for a in range(n):
+        for b in range(n):
+            if a != b:
+                margins[a][b] = seqsum(np.where(position[:, a] < position[:, b], power, -power))
+    # A choice at rank r gains the vote's power once per lower-ranked choice, in a row.
+    support = [seqsum(np.repeat(power, n - 1 - position[:, c])) for c in range(n)]
+    return margins, support
 
 
-# --- verification -----------------------------------------------------------------------------------------------
+def _copeland_points(margins: list[list[float]], support: list[float], total: float, n: int) -> list[float]:
+    points = [0.0] * n
+    for choice in range(n):
+        for opponent in range(n):
+            if choice != opponent:
+                margin = margins[choice][opponent]
+                if margin > 0:
+                    points[choice] += 1
+                elif margin < 0:
+                    points[opponent] += 1
+                else:
+                    points[choice] += 0.5
+                    points[opponent] += 0.5
+    if total > 0 and n - 1 > 0:  # Average Support breaks ties
+        for choice in range(n):
+            points[choice] += 0.5 * (support[choice] / ((n - 1) * total))
+    return points
 
 
-@dataclass
-class Verification:
-    """What :func:`verify` found: an empty ``problems`` list means the stored result is reproduced."""
-
-    proposal_id: str
-    votes_checked: int
-    counted: int
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+def _copeland_share(points: list[float], total: float, n: int, equal_split: bool) -> list[float]:
+    sum_points = 0.0
+    for value in points:
+        sum_points += value
+    if sum_points > 0:
+        return [(value / sum_points) * total for value in points]
+    return [total / n for _ in range(n)] if equal_split else [0.0] * n
 
 
-def verify(session: Session, proposal_id: str, *, recompute_power: bool = False) -> Verification:
-    """Recompute the tally of ``proposal_id`` from the stored signed messages (see the module's docstring)."""
-    proposal = get_proposal(session, proposal_id)
-    stored = get_result(session, proposal.id)
-    space = proposal_settings(proposal)
-    rows = votes_of(session, proposal.id)
-    report = Verification(proposal.id, len(rows), 0)
-    try:
-        _author, _message, derived = open_envelope(proposal.envelope, "proposal")
-        if derived != proposal.id:
-            report.problems.append(f"the proposal's envelope hashes to {derived}, not its id {proposal.id}")
-    except PollError as exc:
-        report.problems.append(f"the proposal's stored envelope no longer verifies: {exc}")
-    counted: dict[str, PollVote] = {}
-    seen: set[str] = set()
-    for row in rows:
-        judged = judge(row.envelope, received_at=row.received_at, proposals={proposal.id: proposal},
-                        seen_signatures=seen, counted=counted)  # fmt: skip
-        if isinstance(row.envelope, Mapping) and isinstance(row.envelope.get("sig"), str):
-            seen.add(row.envelope["sig"])
-        if (
-            judged.status == ACCEPTED
-            and row.status == REJECTED
-            and row.reason == "no voting power at the snapshot"
-        ):
-            continue  # decided by the index, not by the message: checked with recompute_power
-        if judged.status == ACCEPTED:
-            counted[judged.voter] = row
-        elif row.status == ACCEPTED:
-            report.problems.append(
-                f"vote {row.id} is stored as counted but the rules say {judged.status}: {judged.reason}"
-            )
-    keep = sorted(counted.values(), key=lambda v: v.id)
-    stored_counted = {v.id for v in rows if v.status == ACCEPTED}
-    for extra in stored_counted - {v.id for v in keep}:
-        if not any(f"vote {extra} " in p for p in report.problems):
-            report.problems.append(
-                f"vote {extra} is stored as counted but a later-signed vote of its voter replaces it"
-            )
-    for missing in {v.id for v in keep} - stored_counted:
-        report.problems.append(
-            f"vote {missing} passes every rule but is stored as {session.get(PollVote, missing).status}"
+def tally_copeland(ballots: Ballots, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    index = np.flatnonzero(ballots.valid)
+    if rows is None:
+        rows = np.array([[int(number(c)) - 1 for c in ballots.choices[i]] for i in index], np.intp).reshape(
+            -1, n
         )
-    report.counted = len(keep)
-    if recompute_power:
-        voters = [v.voter for v in keep]
-        powers = powers_at(session, space, snapshot_blocks_of(proposal), voters, voters)
-        for vote in keep:
-            power = powers[vote.voter]
-            if (
-                power.total != vote.vp
-                or [str(v) for v in power.by_strategy(len(space.strategies))] != vote.vp_by_strategy
-            ):
-                report.problems.append(
-                    f"vote {vote.id} of {vote.voter}: stored power {vote.vp}, the index gives {power.total}"
-                )
-    result = compute_tally(proposal, keep, len(space.strategies))
-    for name in ("votes", "scores", "scores_by_strategy", "scores_by_chain", "scores_total", "vp_total",
-                 "vp_by_strategy", "vp_by_chain", "inputs_digest"):  # fmt: skip
-        if getattr(result, name) != getattr(stored, name):
-            report.problems.append(
-                f"{name}: stored {getattr(stored, name)}, recomputed {getattr(result, name)}"
-            )
-    return report
+    else:
+        rows = _zero_based(rows[index])
+    balances, scores = ballots.balances[index], ballots.scores[index]
+    total = seqsum(balances)
+    headline = _copeland_share(
+        _copeland_points(*_copeland_matrices(rows, balances, n), total, n), total, n, True
+    )
+    columns = []
+    for strategy in range(scores.shape[1]):
+        power = scores[:, strategy]
+        strategy_total = seqsum(power)
+        margins, support = _copeland_matrices(rows, power, n)
+        points = _copeland_points(margins, support, strategy_total, n)  # skips the bonus when total <= 0
+        columns.append(_copeland_share(points, strategy_total, n, strategy_total > 0))
+    by_strategy = np.array(columns, np.float64).T.reshape(n, scores.shape[1])
+    return np.array(headline, np.float64), by_strategy

@@ -7,7 +7,8 @@
 //           "cases": [{"choices": ["a", "b"] | 2, "strategies": 1, "votes": [...], "selected": ...}],
 //           "checks": [{"choice": ..., "choices": 3}],     // isValidChoice only
 //           "time": false}                                  // true: also report seconds per case
-// answer:  {"cases": [{"scores", "scoresByStrategy", "scoresTotal", "valid", "choiceString", "seconds"}
+// answer:  {"cases": [{"scores", "scoresByStrategy", "scoresTotal", "valid", "choiceString",
+//                       "seconds" (all three methods), "scoresSeconds" (getScores alone)}
 //                     | {"error": "..."}],
 //           "checks": [true, false, ...]}
 // Numbers that JSON cannot hold (-0, NaN, Infinity) are written as the strings "-0", "NaN", "Infinity".
@@ -33,10 +34,12 @@ const cases = (request.cases || []).map((item) => {
     const started = process.hrtime.bigint();
     const tally = new Voting(proposal, item.votes, strategies, item.selected);
     const scores = tally.getScores();
+    const scored = process.hrtime.bigint();
     const scoresByStrategy = tally.getScoresByStrategy();
     const scoresTotal = tally.getScoresTotal();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const answer = { scores, scoresByStrategy, scoresTotal, seconds };
+    const scoresSeconds = Number(scored - started) / 1e9;
+    const answer = { scores, scoresByStrategy, scoresTotal, seconds, scoresSeconds };
     if (!request.time) {
       answer.valid = item.votes.map((vote) => Voting.isValidChoice(vote.choice, proposal.choices));
       answer.choiceString = item.selected === undefined ? null : tally.getChoiceString() ?? null;

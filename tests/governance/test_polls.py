@@ -17,10 +17,10 @@ from sahara_dao.governance import messages, voting
 from sahara_dao.governance.hub import push
 from sahara_dao.governance.models import PollProposal, PollResult, PollVote
 from sahara_dao.governance.poll_cli import poll
+from sahara_dao.governance.poll_results import tally, verify
 from sahara_dao.governance.polls import PollError, create_space, submit_proposal, submit_vote
 from sahara_dao.governance.spaces import SpaceSettings
 from sahara_dao.governance.strategies import NotIndexedError
-from sahara_dao.governance.tallies import tally, verify
 
 ETH, BSC = 31337, 31338
 KEYS = {name: "0x" + f"{n:064x}" for n, name in enumerate(["holder", "trader", "quiet", "alice_c", "bob_c", "nobody", "small"], 1)}  # fmt: skip

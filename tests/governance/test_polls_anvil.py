@@ -8,10 +8,10 @@ from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.indexer import index_network
 from sahara_dao.core.units import UNIT
+from sahara_dao.governance.poll_results import describe, verify
 from sahara_dao.governance.polls import latest_indexed_blocks, run_poll
 from sahara_dao.governance.spaces import load_space_file
 from sahara_dao.governance.strategies import snapshot_states, voting_power
-from sahara_dao.governance.tallies import describe, verify
 
 ETH_ID, BSC_ID = 31985, 31986
 DELEGATOR, DELEGATE, STAKER = 8, 3, 7
