@@ -404,3 +404,12 @@ def test_a_proposal_keeps_the_space_settings_it_was_made_under(economy, proposal
     assert create_space(economy, SpaceSettings.parse(changed), now=T0 + 5)[1]
     assert tally(economy, proposal.id, now=END + 1).scores == before == [190.0, 0.0, 0.0]
     assert verify(economy, proposal.id).ok
+
+
+def test_a_poll_without_votes_tallies_to_zero(economy, proposal):
+    """No votes: zero scores on every choice, strategy and chain, and it verifies."""
+    result = tally(economy, proposal.id, now=END + 1)
+    assert result.votes == 0 and result.scores == [0.0, 0.0, 0.0] and result.vp_total == 0
+    assert result.scores_by_strategy == [[0.0] * 4] * 3
+    assert result.scores_by_chain == {str(ETH): [0.0] * 3, str(BSC): [0.0] * 3}
+    assert verify(economy, proposal.id).ok
