@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sahara_dao.governance.errors import ChoiceError, GovernanceError, VotingError
+from sahara_dao.governance.jsvalues import number_to_string
 from sahara_dao.governance.poll_cli import poll
 from sahara_dao.governance.voting import (
     VOTING_TYPES,
@@ -383,3 +384,16 @@ def test_poll_score_of_no_votes_is_zeros(tmp_path):
     path.write_text("[]")
     result = CliRunner().invoke(poll, ["score", "--type", "approval", "--choices", "2", str(path)])
     assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == "[0,0]"
+
+
+def test_numbers_are_written_as_javascript_writes_them():
+    """number_to_string (the CLI's last line) equals JavaScript's String(x) on awkward doubles."""
+    rng = random.Random(11)
+    values = [0.0, -0.0, 1.0, -2.5, 1e21, 1e20, 123456789012345680000.0, 1e-6, 1e-7, 1.5e-7, 0.000001234,
+              5e-324, 1.7976931348623157e308, 0.1 + 0.2, 2**53 + 2.0, 1 / 3, 100.0, 1e16, 12345.678e10]  # fmt: skip
+    values += [rng.random() * 10 ** rng.randint(-12, 25) for _ in range(300)]
+    node = subprocess.run(
+        ["node", "-e", "const v = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log(JSON.stringify(v.map(String)))"],
+        input=json.dumps(values), cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert [number_to_string(v) for v in values] == json.loads(node.stdout)
