@@ -17,3 +17,7 @@ class DeploymentError(GovernanceError, RuntimeError):
 
 class ProposalError(GovernanceError, ValueError):
     """A proposal action does not fit the proposal's state or inputs."""
+
+
+class RelayError(GovernanceError, ValueError):
+    """A signed ballot or delegation is malformed, or the vote relay cannot run; the message says why."""
