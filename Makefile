@@ -8,7 +8,7 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test lint models bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference clean lock airflow-env
+.PHONY: help setup demo test lint models bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference bench-votes-verify clean lock airflow-env
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ bench-inference: setup  ## the project's model, one by one vs batched (1, 8, 64,
 
 bench-settlement: setup  ## settle 100k, 1M and 10M usage events from SQLite to the root, beside the 60 s / 2 GB target
 	$(PY) bench/settlement.py
+
+bench-votes-verify: setup  ## verify 20,000 signed Snapshot votes vs ethers v5 verifyTypedData in the same run, beside the 5,000 votes/s and 20x targets
+	$(PY) bench/votes_verify.py
 
 lock:  ## re-resolve both environments from their direct dependencies and freeze them
 	rm -rf /tmp/sahara-lock && $(PYTHON) -m venv /tmp/sahara-lock/app && $(PYTHON) -m venv /tmp/sahara-lock/airflow

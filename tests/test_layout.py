@@ -53,12 +53,12 @@ def test_cli_help_explains_every_command():
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
     assert top.exit_code == 0
-    for name in ("deploy", "gov", "node", "genesis", "db", "index", "labeling", "settle", "verify-epoch", "proof", "claim", "tree", "infer", "quarantine"):
+    for name in ("deploy", "gov", "node", "genesis", "db", "index", "labeling", "settle", "verify-epoch", "proof", "claim", "tree", "infer", "quarantine", "poll"):
         assert name in top.output
     groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel", "sign-vote", "sign-delegation"],
               "gov relay": ["submit", "run", "status"],
               "node": ["start", "stop", "status"], "genesis": ["check"],
-              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run"], "quarantine": ["list", "retry"]}  # fmt: skip
+              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run"], "quarantine": ["list", "retry"], "poll": ["check-sig"]}  # fmt: skip
     for group, commands in groups.items():
         for command in commands:
             result = runner.invoke(cli, [*group.split(), command, "--help"])
