@@ -102,6 +102,11 @@ def parse_envelope(document: Any) -> Signed:
         raise RelayError(
             f"the signature has {len(signature)} bytes; the relay takes 65-byte r || s || v signatures"
         )
+    if signature[64] in (
+        0,
+        1,
+    ):  # the same signature as v = 27 / 28, the only spelling OpenZeppelin's ECDSA takes
+        signature = signature[:64] + bytes([signature[64] + 27])
     if primary_type == DELEGATION:
         signer = _address(document.get("signer"), "signer (the delegator)")
     else:

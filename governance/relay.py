@@ -42,7 +42,7 @@ from sahara_dao.governance.ballots import (
     parse_envelope,
     sign_with,
 )
-from sahara_dao.governance.errors import RelayError
+from sahara_dao.governance.errors import RelayError, SignatureError
 from sahara_dao.governance.lifecycle import ProposalState
 from sahara_dao.governance.models import RelayedSignature, RelayKind, RelayStatus
 
@@ -236,7 +236,7 @@ def _check_domain(signed: Signed, domain: dict[str, Any], chain_id: int) -> None
 def _check_signature(signed: Signed, domain: dict[str, Any]) -> None:
     try:
         recovered = eip712.recover(signed.digest(domain), signed.signature)
-    except eip712.SignatureError as exc:
+    except SignatureError as exc:
         raise Refusal(
             Code.BAD_SIGNATURE, f"the signature is invalid ({exc}): sign the message again"
         ) from None

@@ -93,12 +93,15 @@ def test_a_mixed_batch_casts_the_valid_ballots_and_rejects_the_others(session, r
 
 
 def test_the_same_signature_twice_is_one_row(session, relay_dao):
-    """Submitting an envelope again returns the stored row; no second row appears."""
+    """Submitting an envelope again (even with v spelled 0/1) returns the stored row; no second row appears."""
     s = relay_dao
     envelope = sign_vote(s.contracts, s.dev[3], s.proposal, 1)
     first = submit(session, s.contracts, envelope, config=CONFIG)
     second = submit(session, s.contracts, dict(envelope), config=CONFIG)
     assert first.id == second.id and second.status == RelayStatus.PENDING
+    v = int(envelope["signature"][-2:], 16)
+    respelled = envelope | {"signature": envelope["signature"][:-2] + f"{v - 27:02x}"}  # v as 0/1
+    assert submit(session, s.contracts, respelled, config=CONFIG).id == first.id
     assert len(session.exec(select(RelayedSignature)).all()) == 1
 
 
