@@ -27,6 +27,11 @@ config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
     help="Relay budget file (default: governance/relay.yaml or SAHARA_RELAY_FILE).",
 )  # fmt: skip
+out_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the envelope here (default: stdout).",
+)
 account_help = (
     "Ape account alias (`ape accounts import ALIAS`); on local chains dev:N picks development account N "
     "(default dev:0)."
@@ -163,11 +168,7 @@ def _write(envelope: dict, out: Path | None) -> None:
     default=None,
     help="Nonce to sign (default: the voter's next, keyed on the proposal).",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the envelope here (default: stdout).",
-)
+@out_option
 def sign_vote_cmd(proposal_id: int, support: str, network: str, account: str | None, reason: str | None,
                   nonce: int | None, out: Path | None) -> None:  # fmt: skip
     """Sign a ballot on PROPOSAL_ID with an Ape account, for `sahara gov relay submit` (no gas spent)."""
@@ -190,11 +191,7 @@ def sign_vote_cmd(proposal_id: int, support: str, network: str, account: str | N
     show_default=True,
     help="Validity of the signature: seconds or 30m / 12h / 7d.",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the envelope here (default: stdout).",
-)
+@out_option
 def sign_delegation_cmd(network: str, account: str | None, delegatee: str | None, expires_in: str,
                         out: Path | None) -> None:  # fmt: skip
     """Sign a delegation of your SAHARA votes with an Ape account, for `sahara gov relay submit`."""

@@ -139,56 +139,37 @@ def test_a_call_that_would_revert_is_left_out_with_its_decoded_reason(session, r
     assert failed.tx_hash is None and not governor.hasVoted(s.side, voter.address)
 
 
-def test_a_run_killed_before_broadcasting_sends_the_batch_once_on_rerun(
-    session, relay_dao, relayer, monkeypatch
+@pytest.mark.parametrize("broadcast", [False, True], ids=["before-broadcast", "after-broadcast"])
+def test_a_run_killed_while_sending_casts_the_ballot_once_on_rerun(
+    session, relay_dao, relayer, monkeypatch, broadcast
 ):
-    """The hash is recorded, then the process dies: the rerun finds no such transaction and sends again, once."""
-    s = relay_dao
+    """Killed once the hash is recorded, before or after broadcasting: the rerun finds the transaction
+    (mined: its outcome is recorded, nothing sent) or not (the ballot is checked and sent again), once."""
+    s, governor = relay_dao, relay_dao.contracts.governor
     row = submit(session, s.contracts, sign_vote(s.contracts, s.dev[3], s.proposal, 1), config=CONFIG)
     provider = type(relayer.provider)
+    send = provider.send_transaction
 
     def die(self, txn):
+        if broadcast:
+            send(self, txn)
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
         patch.setattr(provider, "send_transaction", die)
         with pytest.raises(KeyboardInterrupt):
             relay_pending(session, s.contracts, relayer, config=CONFIG)
-    lost = session.get(RelayedSignature, row.id)
-    assert lost.status == RelayStatus.SENDING and lost.tx_hash
-    report = relay_pending(session, s.contracts, relayer, config=CONFIG)
-    assert [r.id for r in report.requeued] == [row.id] and [r.id for r in report.cast] == [row.id]
-    assert (
-        len(report.transactions) == 1
-        and session.get(RelayedSignature, row.id).tx_hash == report.transactions[0]
-    )
-    assert s.contracts.governor.hasVoted(s.proposal, s.dev[3].address)
-
-
-def test_a_run_killed_after_broadcasting_records_the_outcome_without_resending(
-    session, relay_dao, relayer, monkeypatch
-):
-    """Mined but never recorded: the rerun reads the outcome from the recorded transaction, sends nothing."""
-    s = relay_dao
-    row = submit(session, s.contracts, sign_vote(s.contracts, s.dev[3], s.proposal, 1), config=CONFIG)
-    provider = type(relayer.provider)
-    send = provider.send_transaction
-
-    def send_then_die(self, txn):
-        send(self, txn)
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr(provider, "send_transaction", send_then_die)
-        with pytest.raises(KeyboardInterrupt):
-            relay_pending(session, s.contracts, relayer, config=CONFIG)
-    sent = session.get(RelayedSignature, row.id)
-    assert sent.status == RelayStatus.SENDING and s.contracts.governor.hasVoted(s.proposal, s.dev[3].address)
+    stuck = session.get(RelayedSignature, row.id)
+    assert stuck.status == RelayStatus.SENDING and stuck.tx_hash
+    assert governor.hasVoted(s.proposal, s.dev[3].address) is broadcast
     nonce = relayer.nonce
     report = relay_pending(session, s.contracts, relayer, config=CONFIG)
-    assert [r.id for r in report.cast] == [row.id] and report.transactions == [sent.tx_hash]
-    assert relayer.nonce == nonce
-    assert session.get(RelayedSignature, row.id).status == RelayStatus.CAST
+    assert [r.id for r in report.cast] == [row.id] and len(report.transactions) == 1
+    assert [r.id for r in report.requeued] == ([] if broadcast else [row.id])
+    assert relayer.nonce == nonce + (0 if broadcast else 1)
+    stored = session.get(RelayedSignature, row.id)
+    assert (stored.status, stored.tx_hash) == (RelayStatus.CAST, report.transactions[0])
+    assert governor.hasVoted(s.proposal, s.dev[3].address)
 
 
 def test_batches_hold_at_most_the_batch_size(session, relay_dao, relayer):
