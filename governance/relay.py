@@ -29,6 +29,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import is_address, keccak, to_checksum_address
 from sqlmodel import Session, select
 
+from sahara_dao.core.accounts import require_funds
 from sahara_dao.core.config_files import read_yaml
 from sahara_dao.core.deployments import Deployment
 from sahara_dao.core.units import format_tokens, to_base_units
@@ -350,6 +351,8 @@ def relay_pending(session: Session, contracts: RelayContracts, relayer, *, confi
     if size < 1:
         raise RelayError(f"the batch size must be at least 1, not {size}")
     report = RelayReport()
+    if _pending(session, contracts.chain_id):
+        require_funds(relayer, "relaying signed ballots")
     _resolve_sending(session, contracts, report, say)
     while pending := _pending(session, contracts.chain_id):
         batch = _pick(pending, size)
