@@ -221,7 +221,7 @@ def _check_domain(signed: Signed, domain: dict[str, Any], chain_id: int) -> None
     if not given:
         return
     what = "governor" if signed.is_vote else "token"
-    if "chainId" in given and str(given["chainId"]) != str(chain_id):
+    if "chainId" in given and _chain_id(given["chainId"]) != chain_id:
         raise Refusal(Code.WRONG_CHAIN, f"signed for chain {given['chainId']}, but this relay serves chain {chain_id}: "
                       f"sign again for chain {chain_id}")  # fmt: skip
     contract = given.get("verifyingContract")
@@ -232,6 +232,14 @@ def _check_domain(signed: Signed, domain: dict[str, Any], chain_id: int) -> None
         if key in given and given[key] != domain[key]:
             raise Refusal(Code.WRONG_CONTRACT, f"signed with domain {key} {given[key]!r}, but the {what} "
                           f"{domain['verifyingContract']} has {domain[key]!r}")  # fmt: skip
+
+
+def _chain_id(value: Any) -> int | None:
+    """A domain's chainId as JSON carries it: a number, a decimal or a 0x-hex string."""
+    try:
+        return value if isinstance(value, int) else int(str(value), 0)
+    except ValueError:
+        return None
 
 
 def _check_signature(signed: Signed, domain: dict[str, Any]) -> None:

@@ -226,6 +226,16 @@ def test_invalid_delegations_are_rejected_with_their_reason(session, relay_dao, 
         assert (row.status, row.code) == (RelayStatus.REJECTED, code), row.detail
 
 
+def test_a_ballot_on_an_unknown_proposal_or_with_a_hex_chain_id(session, relay_dao):
+    """An unknown proposal id is rejected with its own code; a domain's chainId may be 0x-hex."""
+    s = relay_dao
+    envelope = sign_vote(s.contracts, s.dev[3], 12345, 1)
+    assert submit(session, s.contracts, envelope, config=CONFIG).code == Code.UNKNOWN_PROPOSAL
+    hex_domain = sign_vote(s.contracts, s.dev[3], s.proposal, 1)
+    hex_domain["domain"]["chainId"] = hex(hex_domain["domain"]["chainId"])
+    assert submit(session, s.contracts, hex_domain, config=CONFIG).status == RelayStatus.PENDING
+
+
 def test_a_ballot_submitted_before_voting_opens_is_accepted_once_it_opens(session, relay_dao, chain):
     """A rejected signature is checked again when submitted again: the same row turns pending."""
     s, governor = relay_dao, relay_dao.contracts.governor
