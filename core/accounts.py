@@ -4,9 +4,12 @@ Keys never come from the repository, the database or logs: an alias names an Ape
 (`ape accounts import ALIAS`); its passphrase comes from Ape's prompt or its environment variable.
 """
 
+from collections.abc import Callable
+
 from sahara_dao.core.errors import AccountError
 
 DEV_PREFIX = "dev:"
+DEV_ACCOUNTS = 10  # the development accounts of ape-config.yaml's test mnemonic
 
 
 def load_account(alias: str | None, *, local: bool):
@@ -29,6 +32,19 @@ def load_account(alias: str | None, *, local: bool):
         raise AccountError(
             f"no Ape account named '{alias}' (known: {known}): import its key with `ape accounts import {alias}`"
         ) from None
+
+
+def load_signer(alias: str | None, *, local: bool, qualifies: Callable[[str], bool], what: str):
+    """``alias`` when given (or on a non-local chain); otherwise the first development account whose
+    address ``qualifies`` (holds the role, is the configured operator, ...): ``what`` names it in the
+    error when none does."""
+    if alias is not None or not local:
+        return load_account(alias, local=local)
+    for index in range(DEV_ACCOUNTS):
+        account = load_account(f"{DEV_PREFIX}{index}", local=True)
+        if qualifies(account.address):
+            return account
+    raise AccountError(f"no development account is {what}: choose the signer with --account ALIAS")
 
 
 def require_funds(account, what: str) -> int:

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import click
 
-from sahara_dao.core.accounts import load_account
+from sahara_dao.core.accounts import load_signer
 from sahara_dao.core.chain import connect, is_local
 from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import COMPLETE, DeploymentStore
-from sahara_dao.core.errors import AccountError
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens
 from sahara_dao.token.intake import IntakeReport
@@ -18,12 +17,10 @@ from sahara_dao.token.labeling import describe, ingest_file, load_labeling_confi
 from sahara_dao.token.payouts import (
     BatchStatus,
     PayoutError,
-    pay_plan,
     period_status,
-    plan_period,
-    reconcile,
     register_chain,
     register_deployed_chains,
+    run_payouts,
 )
 
 config_option = click.option(
@@ -108,23 +105,16 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
         contracts = project()
         token = contracts.SaharaToken.at(record.address("token"))
         batcher = contracts.PayoutBatcher.at(record.address("payouts"))
-        payer = _payer(account, network, batcher)
+        role = batcher.PAYER_ROLE()
+        payer = load_signer(account, local=is_local(network), what=f"a holder of PAYER_ROLE on {batcher.address}",
+                            qualifies=lambda address: batcher.hasRole(role, address))  # fmt: skip
         click.echo(f"paying labelers of {period} on chain {chain_id} ({network}) from {payer.address}")
         with session_scope() as session:
             ecosystem, network_name, _ = network.split(":")
             register_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
-            plan = plan_period(session, chain_id=chain_id, period=period, config=config)
-            state = "recorded now" if plan.created else "recorded earlier, reused" if plan.batches else "nothing to pay"
-            click.echo(f"plan ({state}): {len(plan.batches)} batches, {plan.labelers} labelers, "
-                       f"{format_tokens(plan.total)} SAHARA; today's computation: {describe(plan.computed)}")  # fmt: skip
-            if plan.drift:
-                click.secho(f"results changed since the plan was recorded ({len(plan.drift)} labelers); the "
-                            "recorded plan is paid as it is, settle these by hand:", fg="yellow")  # fmt: skip
-                for line in plan.drift:
-                    click.echo(f"  {line}")
-            report = pay_plan(session, plan, batcher=batcher, token=token, payer=payer,
-                              progress=lambda line: click.echo(f"  {line}"))  # fmt: skip
-            check = reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token)
+            run = run_payouts(session, chain_id=chain_id, period=period, config=config, batcher=batcher,
+                              token=token, payer=payer, progress=lambda line: click.echo(f"  {line}"))  # fmt: skip
+    plan, report, check = run.plan, run.report, run.reconciliation
     click.echo(f"labelers paid {plan.labelers}, total {format_tokens(plan.total)} SAHARA; batches: "
                f"{len(plan.batches)} ({len(report.paid)} paid now, {len(report.recovered)} found paid on chain, "
                f"{len(report.skipped)} skipped as already paid)")  # fmt: skip
@@ -136,19 +126,6 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
             click.echo(f"  {line}")
         raise PayoutError(f"reconciliation found {len(check.mismatches)} mismatches (listed above): investigate "
                           "before paying more")
-
-
-def _payer(alias: str | None, network: str, batcher):
-    """The signer: ``--account``, or on a local chain the development account holding PAYER_ROLE."""
-    local = is_local(network)
-    if alias is not None or not local:
-        return load_account(alias, local=local)
-    role = batcher.PAYER_ROLE()
-    for index in range(10):
-        account = load_account(f"dev:{index}", local=True)
-        if batcher.hasRole(role, account.address):
-            return account
-    raise AccountError(f"no development account holds PAYER_ROLE on {batcher.address}: pass --account")
 
 
 @labeling.command()

@@ -50,6 +50,7 @@ from sahara_dao.token.labeling import (
     LabelingConfig,
     PeriodPayouts,
     compute_payouts,
+    describe,
     labeler_key,
     period_window,
 )
@@ -470,12 +471,27 @@ class PayoutRun:
     reconciliation: Reconciliation
 
 
+def describe_plan(plan: Plan) -> list[str]:
+    """What is about to be paid: the plan's totals, today's computation, and any drift since it was recorded."""
+    state = "recorded now" if plan.created else "recorded earlier, reused" if plan.batches else "nothing to pay"
+    lines = [f"plan ({state}): {len(plan.batches)} batches, {plan.labelers} labelers, "
+             f"{format_tokens(plan.total)} SAHARA; today's computation: {describe(plan.computed)}"]  # fmt: skip
+    if plan.drift:
+        lines.append(f"warning: results changed since the plan was recorded ({len(plan.drift)} labelers); the "
+                     "recorded plan is paid as it is, settle these by hand:")  # fmt: skip
+        lines += [f"  {line}" for line in plan.drift]
+    return lines
+
+
 def run_payouts(
     session: Session, *, chain_id: int, period: str, config: LabelingConfig, batcher, token, payer,
     progress: Progress | None = None, checkpoint: Checkpoint | None = None,
 ) -> PayoutRun:  # fmt: skip
     """Plan (or reload the plan of) ``period`` on the connected chain, pay what is unpaid, reconcile."""
     plan = plan_period(session, chain_id=chain_id, period=period, config=config)
+    if progress is not None:
+        for line in describe_plan(plan):
+            progress(line)
     report = pay_plan(session, plan, batcher=batcher, token=token, payer=payer, progress=progress,
                       checkpoint=checkpoint)  # fmt: skip
     return PayoutRun(plan, report, reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token))

@@ -16,8 +16,8 @@ from pathlib import Path
 from eth_utils import keccak, to_checksum_address
 from sqlmodel import Session, select
 
-from sahara_dao.core.accounts import load_account
-from sahara_dao.core.chain import next_timestamp
+from sahara_dao.core.accounts import load_signer
+from sahara_dao.core.chain import is_local, next_timestamp
 from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import COMPLETE, DeploymentStore
@@ -147,7 +147,10 @@ def settle(
             )
         funded, published_now = 0, False
         if publish and row.status == EpochStatus.COMPUTED:
-            operator = _operator(account, economy)
+            operator = load_signer(
+                account, local=is_local(ctx.record.network), what=f"the configured operator {economy.operator}",
+                qualifies=lambda address: address == economy.operator,
+            )  # fmt: skip
             funded, published_now = _publish(session, ctx, row, operator, fund, progress)
         elif row.status not in (EpochStatus.COMPUTED, EpochStatus.EMPTY):
             _check_on_chain(ctx, row)
@@ -202,20 +205,6 @@ def _check_indexed(session: Session, ctx: ChainContext, end: int) -> None:
         f"the indexer has read chain {ctx.chain_id} up to block {checkpoint.block_number} (time {block.timestamp}), "
         f"before the window's end {end}: run `sahara index` again (or wait for the window to close)"
     )
-
-
-def _operator(alias: str | None, economy):
-    """The signing account: ``alias``, or on local chains the dev account that is the configured operator."""
-    from ape import accounts
-
-    local = alias is None or alias.startswith("dev:")
-    if alias is None:
-        for index, candidate in enumerate(accounts.test_accounts):
-            if candidate.address == economy.operator:
-                return load_account(f"dev:{index}", local=True)
-            if index >= 19:
-                break
-    return load_account(alias, local=local)
 
 
 def _publish(session: Session, ctx: ChainContext, row: Epoch, operator, fund: bool, progress: Progress):

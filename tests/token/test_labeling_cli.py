@@ -67,6 +67,7 @@ def test_ingest_pay_status_and_a_rerun(deployed, chain, tmp_path):
 
     out = invoke("labeling", "pay", "--network", NETWORK, "--period", PERIOD, "--config", str(config))
     assert "from 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720" in out  # dev:9, found by its PAYER_ROLE
+    assert "plan (recorded now): 2 batches, 3 labelers, 30 SAHARA" in out
     assert "batch 1/2" in out and "batch 2/2" in out and out.count(": paid ") == 2
     assert "labelers paid 3, total 30 SAHARA; batches: 2 (2 paid now, 0 found paid on chain, 0 skipped" in out
     assert "reconciled: 2 batches agree with the chain" in out
