@@ -44,7 +44,7 @@ from sahara_dao.governance.ballots import (
     sign_with,
 )
 from sahara_dao.governance.errors import RelayError, SignatureError
-from sahara_dao.governance.lifecycle import ProposalState
+from sahara_dao.governance.lifecycle import ProposalState, Support
 from sahara_dao.governance.models import RelayedSignature, RelayKind, RelayStatus
 
 PENDING_TIMEOUT = 120  # seconds to wait for a recorded transaction that the node still holds unmined
@@ -58,6 +58,7 @@ class Code(StrEnum):
     WRONG_CHAIN = "wrong-chain"
     WRONG_CONTRACT = "wrong-contract"
     BAD_SIGNATURE = "bad-signature"
+    INVALID_SUPPORT = "invalid-support"
     UNKNOWN_PROPOSAL = "unknown-proposal"
     VOTING_CLOSED = "voting-closed"
     ALREADY_VOTED = "already-voted"
@@ -265,6 +266,9 @@ def _check_vote(governor, row: RelayedSignature, config: RelayConfig) -> int:
     from ape.exceptions import ContractLogicError
 
     proposal_id, voter = row.proposal_id, row.signer
+    if row.support not in tuple(Support):
+        raise Refusal(Code.INVALID_SUPPORT, f"support {row.support} is not 0 (against), 1 (for) or 2 (abstain): "
+                      "sign the ballot again")  # fmt: skip
     try:
         state = ProposalState(governor.state(proposal_id))
     except ContractLogicError:

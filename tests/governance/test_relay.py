@@ -4,6 +4,7 @@ import pytest
 from relay_scenario import CONFIG, EXPECTED, REASON_B, REASON_C, build, expected_tally, mixed_envelopes
 from sqlmodel import select
 
+from sahara_dao.core.db import session_scope
 from sahara_dao.core.units import UNIT
 from sahara_dao.governance.ballots import parse_envelope
 from sahara_dao.governance.deploy import deploy_dao
@@ -29,6 +30,13 @@ def relay_dao(accounts, genesis, params, store, chain):
     contracts = RelayContracts.from_record(record)
     dev = {i: accounts[i] for i in range(10)}
     return build(chain, contracts, dev, accounts.generate_test_account())
+
+
+@pytest.fixture
+def relay_db(tmp_path, settings_env):
+    """A session on a fresh SQLite database, for tests about the chain side (``session`` runs both backends)."""
+    with session_scope(f"sqlite:///{tmp_path / 'relay.db'}") as session:
+        yield session
 
 
 @pytest.fixture
@@ -105,34 +113,34 @@ def test_the_same_signature_twice_is_one_row(session, relay_dao):
     assert len(session.exec(select(RelayedSignature)).all()) == 1
 
 
-def test_a_ballot_that_became_invalid_is_rejected_before_sending(session, relay_dao, relayer):
+def test_a_ballot_that_became_invalid_is_rejected_before_sending(relay_db, relay_dao, relayer):
     """The voter votes directly after submitting: the batch re-check rejects the ballot, nothing is sent."""
     s = relay_dao
-    row = submit(session, s.contracts, sign_vote(s.contracts, s.dev[4], s.proposal, 1), config=CONFIG)
+    row = submit(relay_db, s.contracts, sign_vote(s.contracts, s.dev[4], s.proposal, 1), config=CONFIG)
     s.contracts.governor.castVote(s.proposal, 0, sender=s.dev[4])
     nonce = relayer.nonce
-    report = relay_pending(session, s.contracts, relayer, config=CONFIG)
+    report = relay_pending(relay_db, s.contracts, relayer, config=CONFIG)
     assert report.sent == 0 and [r.id for r in report.rejected] == [row.id]
-    stored = session.get(RelayedSignature, row.id)
+    stored = relay_db.get(RelayedSignature, row.id)
     assert stored.code == Code.ALREADY_VOTED and stored.detail.startswith("before sending:")
     assert relayer.nonce == nonce
 
 
-def test_a_call_that_would_revert_is_left_out_with_its_decoded_reason(session, relay_dao, relayer):
+def test_a_call_that_would_revert_is_left_out_with_its_decoded_reason(relay_db, relay_dao, relayer):
     """Two ballots spending the same plain nonce pass alone; in one batch the second fails in simulation."""
     s, governor = relay_dao, relay_dao.contracts.governor
     voter = s.dev[5]
     plain = governor.nonces(voter.address)
     first = submit(
-        session, s.contracts, sign_vote(s.contracts, voter, s.proposal, 1, nonce=plain), config=CONFIG
+        relay_db, s.contracts, sign_vote(s.contracts, voter, s.proposal, 1, nonce=plain), config=CONFIG
     )
     second = submit(
-        session, s.contracts, sign_vote(s.contracts, voter, s.side, 1, nonce=plain), config=CONFIG
+        relay_db, s.contracts, sign_vote(s.contracts, voter, s.side, 1, nonce=plain), config=CONFIG
     )
     assert first.status == second.status == RelayStatus.PENDING
-    report = relay_pending(session, s.contracts, relayer, config=CONFIG)
+    report = relay_pending(relay_db, s.contracts, relayer, config=CONFIG)
     assert [r.id for r in report.cast] == [first.id] and [r.id for r in report.failed] == [second.id]
-    failed = session.get(RelayedSignature, second.id)
+    failed = relay_db.get(RelayedSignature, second.id)
     assert (
         failed.code == Code.REVERTED and f"GovernorInvalidSignature(voter={voter.address})" in failed.detail
     )
@@ -172,16 +180,16 @@ def test_a_run_killed_while_sending_casts_the_ballot_once_on_rerun(
     assert governor.hasVoted(s.proposal, s.dev[3].address)
 
 
-def test_batches_hold_at_most_the_batch_size(session, relay_dao, relayer):
+def test_batches_hold_at_most_the_batch_size(relay_db, relay_dao, relayer):
     """Three valid ballots with a batch size of 2 go out in two transactions."""
     s = relay_dao
     for index in (3, 4, 5):
-        submit(session, s.contracts, sign_vote(s.contracts, s.dev[index], s.proposal, 1), config=CONFIG)
-    report = relay_pending(session, s.contracts, relayer, config=CONFIG, batch_size=2)
+        submit(relay_db, s.contracts, sign_vote(s.contracts, s.dev[index], s.proposal, 1), config=CONFIG)
+    report = relay_pending(relay_db, s.contracts, relayer, config=CONFIG, batch_size=2)
     assert len(report.transactions) == 2 and len(report.cast) == 3
 
 
-def test_a_delegation_by_signature_is_relayed_and_counts(session, relay_dao, relayer, chain):
+def test_a_delegation_by_signature_is_relayed_and_counts(relay_db, relay_dao, relayer, chain):
     """A holder who never paid gas delegates by signature; the relay carries it and the votes move."""
     s, token = relay_dao, relay_dao.contracts.token
     holder, delegatee = s.nobody, s.dev[4]
@@ -189,18 +197,18 @@ def test_a_delegation_by_signature_is_relayed_and_counts(session, relay_dao, rel
     before = token.getVotes(delegatee.address)
     expiry = chain.pending_timestamp + 3600
     row = submit(
-        session,
+        relay_db,
         s.contracts,
         sign_delegation(s.contracts, holder, delegatee.address, expiry=expiry),
         config=CONFIG,
     )
     assert row.status == RelayStatus.PENDING and row.weight == 2_500 * UNIT
-    report = relay_pending(session, s.contracts, relayer, config=CONFIG)
+    report = relay_pending(relay_db, s.contracts, relayer, config=CONFIG)
     assert [r.id for r in report.cast] == [row.id]
     assert token.delegates(holder.address) == delegatee.address
     assert token.getVotes(delegatee.address) == before + 2_500 * UNIT
     again = submit(
-        session,
+        relay_db,
         s.contracts,
         sign_delegation(s.contracts, holder, delegatee.address, expiry=expiry),
         config=CONFIG,
@@ -208,7 +216,7 @@ def test_a_delegation_by_signature_is_relayed_and_counts(session, relay_dao, rel
     assert again.code == Code.ALREADY_DELEGATED
 
 
-def test_invalid_delegations_are_rejected_with_their_reason(session, relay_dao, chain):
+def test_invalid_delegations_are_rejected_with_their_reason(relay_db, relay_dao, chain):
     """Expired, reused nonce, no tokens, below the minimum, forged: each refused before any gas."""
     s, c = relay_dao, relay_dao.contracts
     now = chain.pending_timestamp
@@ -222,21 +230,24 @@ def test_invalid_delegations_are_rejected_with_their_reason(session, relay_dao, 
     forged = sign_delegation(c, s.dev[9], s.dev[3].address, expiry=now + 600)
     cases[Code.BAD_SIGNATURE] = forged | {"signer": s.dev[4].address}
     for code, envelope in cases.items():
-        row = submit(session, c, envelope, config=CONFIG)
+        row = submit(relay_db, c, envelope, config=CONFIG)
         assert (row.status, row.code) == (RelayStatus.REJECTED, code), row.detail
 
 
-def test_a_ballot_on_an_unknown_proposal_or_with_a_hex_chain_id(session, relay_dao):
-    """An unknown proposal id is rejected with its own code; a domain's chainId may be 0x-hex."""
+def test_unknown_proposals_and_support_values_are_refused_and_hex_chain_ids_taken(relay_db, relay_dao):
+    """An unknown proposal id or a support outside 0..2 is rejected with its own code; a domain's
+    chainId may be 0x-hex."""
     s = relay_dao
     envelope = sign_vote(s.contracts, s.dev[3], 12345, 1)
-    assert submit(session, s.contracts, envelope, config=CONFIG).code == Code.UNKNOWN_PROPOSAL
+    assert submit(relay_db, s.contracts, envelope, config=CONFIG).code == Code.UNKNOWN_PROPOSAL
+    envelope = sign_vote(s.contracts, s.dev[3], s.proposal, 3)
+    assert submit(relay_db, s.contracts, envelope, config=CONFIG).code == Code.INVALID_SUPPORT
     hex_domain = sign_vote(s.contracts, s.dev[3], s.proposal, 1)
     hex_domain["domain"]["chainId"] = hex(hex_domain["domain"]["chainId"])
-    assert submit(session, s.contracts, hex_domain, config=CONFIG).status == RelayStatus.PENDING
+    assert submit(relay_db, s.contracts, hex_domain, config=CONFIG).status == RelayStatus.PENDING
 
 
-def test_a_ballot_submitted_before_voting_opens_is_accepted_once_it_opens(session, relay_dao, chain):
+def test_a_ballot_submitted_before_voting_opens_is_accepted_once_it_opens(relay_db, relay_dao, chain):
     """A rejected signature is checked again when submitted again: the same row turns pending."""
     s, governor = relay_dao, relay_dao.contracts.governor
     from sahara_dao.governance import lifecycle
@@ -244,10 +255,10 @@ def test_a_ballot_submitted_before_voting_opens_is_accepted_once_it_opens(sessio
     grant = lifecycle.treasury_transfer(s.contracts.token, s.dev[9].address, 9 * UNIT, "Relay: later")
     later = lifecycle.propose(governor, grant, s.dev[2])
     envelope = sign_vote(s.contracts, s.dev[3], later, 1)
-    early = submit(session, s.contracts, envelope, config=CONFIG)
+    early = submit(relay_db, s.contracts, envelope, config=CONFIG)
     assert early.code == Code.VOTING_CLOSED and "pending" in early.detail
     chain.mine(deltatime=governor.votingDelay() + 2)
-    now_open = submit(session, s.contracts, envelope, config=CONFIG)
+    now_open = submit(relay_db, s.contracts, envelope, config=CONFIG)
     assert now_open.id == early.id and (now_open.status, now_open.code) == (RelayStatus.PENDING, None)
 
 
