@@ -363,8 +363,6 @@ def relay_pending(session: Session, contracts: RelayContracts, relayer, *, confi
     if size < 1:
         raise RelayError(f"the batch size must be at least 1, not {size}")
     report = RelayReport()
-    if _pending(session, contracts.chain_id):
-        require_funds(relayer, "relaying signed ballots")
     _resolve_sending(session, contracts, report, say)
     while pending := _pending(session, contracts.chain_id):
         batch = _pick(pending, size)
@@ -428,6 +426,7 @@ def call_of(contracts: RelayContracts, row: RelayedSignature) -> tuple[str, bool
 
 def _send_batch(session: Session, contracts: RelayContracts, relayer, rows: list[RelayedSignature],
                 report: RelayReport, say: Progress) -> None:  # fmt: skip
+    require_funds(relayer, "relaying signed ballots")
     calls = [call_of(contracts, row) for row in rows]
     simulated = contracts.multicall.aggregate3.call(calls, sender=relayer)
     keep = []

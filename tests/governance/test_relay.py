@@ -302,3 +302,18 @@ def test_the_relay_config_file_is_read_and_checked(tmp_path):
     path.write_text("batch_size: 0\n")
     with pytest.raises(RelayError, match="batch_size must be a whole number of at least 1"):
         load_relay_config(path)
+
+
+def test_a_relayer_without_native_coin_is_refused_before_signing(relay_db, relay_dao, accounts):
+    """An unfunded relayer gets an error that says to fund it; the ballot stays pending for the rerun."""
+    from sahara_dao.core.errors import AccountError
+
+    s = relay_dao
+    broke = accounts.generate_test_account()
+    assert broke.balance == 0
+    row = submit(relay_db, s.contracts, sign_vote(s.contracts, s.dev[3], s.proposal, 1), config=CONFIG)
+    with pytest.raises(
+        AccountError, match="has no native coin to pay gas for relaying signed ballots: fund it"
+    ):
+        relay_pending(relay_db, s.contracts, broke, config=CONFIG)
+    assert relay_db.get(RelayedSignature, row.id).status == RelayStatus.PENDING
