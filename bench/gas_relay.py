@@ -7,7 +7,7 @@ Run from the repository root (`make bench-gas-relay`, also part of `make bench-g
 
 Everything runs on Ape's in-process test chain (py-evm, Prague rules) with the DAO deployed by
 `deploy_dao` (production wiring, Multicall3 included) and the relay's own code path:
-`governance.relay.submit` then `relay_pending` (checks, simulation, one aggregate3 transaction per
+`governance.relay.submit` then `governance.relay_send.relay_pending` (checks, simulation, one aggregate3 transaction per
 batch). 110 voters who hold 10,000 SAHARA each (no native coin: they never pay gas) delegate by
 signature, 5 of them through single delegateBySig transactions, the rest through the relay; then
 one voter votes first (so every measured ballot is a later vote, below quorum), 5 vote through
@@ -48,11 +48,11 @@ from sahara_dao.governance.params import load_params  # noqa: E402
 from sahara_dao.governance.relay import (  # noqa: E402
     RelayConfig,
     RelayContracts,
-    relay_pending,
     sign_delegation,
     sign_vote,
     submit,
 )
+from sahara_dao.governance.relay_send import relay_pending  # noqa: E402
 from sahara_dao.token.allocation import load_genesis  # noqa: E402
 
 logger.set_level(LogLevel.ERROR)  # no "Confirmed 0x..." line per transaction

@@ -14,7 +14,7 @@ from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import COMPLETE, DeploymentStore
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens, to_seconds
-from sahara_dao.governance import relay
+from sahara_dao.governance import relay, relay_send
 from sahara_dao.governance.errors import DeploymentError, RelayError
 from sahara_dao.governance.lifecycle import Support
 from sahara_dao.governance.models import RelayedSignature, RelayKind
@@ -118,7 +118,7 @@ def run_cmd(network: str, account: str | None, batch_size: int | None, config_fi
     config = _config(config_file)
     with _contracts(network) as contracts, session_scope() as session:
         relayer = load_account(account, local=is_local(network))
-        report = relay.relay_pending(session, contracts, relayer, config=config, batch_size=batch_size,
+        report = relay_send.relay_pending(session, contracts, relayer, config=config, batch_size=batch_size,
                                      progress=click.echo)  # fmt: skip
         for row in report.rejected + report.failed:
             click.echo(_describe(row))

@@ -14,12 +14,12 @@ from sahara_dao.governance.relay import (
     Code,
     RelayContracts,
     load_relay_config,
-    relay_pending,
     relay_status,
     sign_delegation,
     sign_vote,
     submit,
 )
+from sahara_dao.governance.relay_send import relay_pending
 
 
 @pytest.fixture
