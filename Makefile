@@ -8,7 +8,7 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test lint models bench-gas bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env
+.PHONY: help setup demo test lint models bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ models: setup  ## build the project's own ONNX model (labeling-quality classifie
 
 bench-gas: setup  ## gas of every contract operation beside the reference figures (bench/gas*.py)
 	@set -e; for bench in bench/gas*.py; do echo "== $$bench"; $(PY) $$bench; echo; done
+
+bench-gas-relay: setup  ## relayed castVoteBySig gas per vote (Multicall3 batches of 50) vs one transaction, beside the anchor
+	$(PY) bench/gas_relay.py
 
 bench-merkle: setup  ## StandardMerkleTree build time beside @openzeppelin/merkle-tree's, same leaves (bench/merkle.py)
 	$(PY) bench/merkle.py

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
     labeling_file: Path = PROJECT_DIR / "token" / "labeling.yaml"
+    relay_file: Path = PROJECT_DIR / "governance" / "relay.yaml"  # budget of the gasless vote relay
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
     epoch_origin: int = 1_767_225_600  # unix seconds where epoch 1 starts (2026-01-01 00:00 UTC)
     epoch_seconds: int = 7 * 86_400  # length of a settlement epoch

@@ -16,6 +16,7 @@ from sahara_dao.governance import lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.errors import DeploymentError, ProposalError
 from sahara_dao.governance.params import load_params
+from sahara_dao.governance.relay_cli import relay_group, sign_delegation_cmd, sign_vote_cmd
 from sahara_dao.token.allocation import load_genesis
 
 network_option = click.option(
@@ -60,7 +61,13 @@ def deploy(network: str, account: str | None, genesis_file: Path | None, params_
 
 @click.group()
 def gov() -> None:
-    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status."""
+    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status; gasless relay."""
+
+
+# The gasless vote relay (governance/relay_cli.py).
+gov.add_command(relay_group)
+gov.add_command(sign_vote_cmd)
+gov.add_command(sign_delegation_cmd)
 
 
 @contextmanager

@@ -45,3 +45,7 @@ class VotingError(GovernanceError, ValueError):
 
 class ChoiceError(VotingError):
     """A vote's choice is not valid for the proposal's voting type (snapshot.js would ignore the vote)."""
+
+
+class RelayError(GovernanceError, ValueError):
+    """A signed ballot or delegation is malformed, or the vote relay cannot run; the message says why."""

@@ -1,7 +1,7 @@
 """off-chain poll tables (spaces, proposals, votes, results)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-22
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import sahara_dao.core.db
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
