@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
     labeling_file: Path = PROJECT_DIR / "token" / "labeling.yaml"
+    relay_file: Path = PROJECT_DIR / "governance" / "relay.yaml"  # budget of the gasless vote relay
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
     epoch_origin: int = 1_767_225_600  # unix seconds where epoch 1 starts (2026-01-01 00:00 UTC)
     epoch_seconds: int = 7 * 86_400  # length of a settlement epoch
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
     indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
+    # Off-chain polls: the Snapshot hub or sequencer URL that `sahara poll push` posts signed messages to.
+    snapshot_hub: str | None = None
 
     @property
     def deployments_dir(self) -> Path:
