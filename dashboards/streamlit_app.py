@@ -11,5 +11,8 @@ pages = {
         st.Page("app_pages/staking.py", title="Staking", icon=":material/lock:"),
         st.Page("app_pages/settlements.py", title="Settlements", icon=":material/fact_check:"),
     ],
+    "Governance": [
+        st.Page("app_pages/proposals.py", title="Proposals & votes", icon=":material/how_to_vote:"),
+    ],
 }
 st.navigation(pages).run()

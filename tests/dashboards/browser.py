@@ -70,16 +70,52 @@ class Page:
 
     def __init__(self, websocket):
         self.ws, self.ids = websocket, itertools.count(1)
+        self.bindings: dict = {}  # name -> handler(payload) -> JavaScript to evaluate in reply (or None)
 
-    def call(self, method: str, **params):
+    def send(self, method: str, **params) -> int:
         message_id = next(self.ids)
         self.ws.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        return message_id
+
+    def call(self, method: str, **params):
+        message_id = self.send(method, **params)
         while True:
             reply = json.loads(self.ws.recv(timeout=60))
+            if reply.get("method") == "Runtime.bindingCalled":
+                self._binding(reply["params"])
             if reply.get("id") == message_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
+
+    def bind(self, name: str, handler) -> None:
+        """Expose ``window.<name>(payload)`` to the page; ``handler(payload)`` answers with JavaScript."""
+        self.bindings[name] = handler
+        self.call("Runtime.addBinding", name=name)
+
+    def _binding(self, params: dict) -> None:
+        script = self.bindings[params["name"]](params["payload"])
+        if script:
+            self.send("Runtime.evaluate", expression=script)  # its reply is skipped by call()
+
+    def click(self, text: str) -> None:
+        """Click the first button whose text starts with ``text``."""
+        found = self.evaluate(
+            f"(() => {{ const b = [...document.querySelectorAll('button')].find(b => b.innerText.trim().startsWith({json.dumps(text)}));"
+            " if (!b) return false; b.click(); return true; })()"
+        )
+        if not found:
+            raise AssertionError(f"no button {text!r} on the page: {self.text()[:2000]}")
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """Wait until the page shows ``text`` (and Streamlit is idle); returns the page's text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.text()
+            if text in body and not self.evaluate("!!document.querySelector('[data-testid=\"stStatusWidget\"]')"):
+                return body
+            time.sleep(0.3)
+        raise TimeoutError(f"the page never showed {text!r}: {self.text()[:3000]}")
 
     def evaluate(self, expression: str):
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
@@ -126,7 +162,7 @@ class Page:
 
 
 @contextmanager
-def browser(init_script: str | None = None):
+def browser(init_script: str | None = None, bindings: dict | None = None):
     """A headless Chromium on a free 127.0.0.1 DevTools port with a fresh profile; yields a :class:`Page`.
     ``init_script`` runs in every document before the page's own scripts (an injected wallet)."""
     binary = chromium()
@@ -145,6 +181,8 @@ def browser(init_script: str | None = None):
             page = Page(ws)
             page.call("Page.enable")
             page.call("Runtime.enable")
+            for name, handler in (bindings or {}).items():
+                page.bind(name, handler)
             if init_script:
                 page.call("Page.addScriptToEvaluateOnNewDocument", source=init_script)
             yield page

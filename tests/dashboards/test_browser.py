@@ -26,6 +26,7 @@ PAGES = {  # URL path -> (screenshot name, text the page must show)
     "revenue": ("revenue", "Gini coefficient"),
     "staking": ("staking", "Total staked"),
     "settlements": ("settlements", "Epochs settled"),
+    "proposals": ("proposals", "Off-chain polls"),
 }
 
 

@@ -141,3 +141,33 @@ def test_an_empty_database_says_to_run_the_demo(tmp_path, monkeypatch):
                 at.switch_page(f"app_pages/{page}.py").run()
             assert not at.exception
             assert any(expected in e.value for e in [*at.error, *at.info]), page
+
+
+def test_polls_show_results_per_voting_type(app, on_demo, tmp_path):
+    """A ranked-choice poll run on a copy of the demo's database: its result and ballots in words."""
+    import shutil
+
+    from anvil_chain import dev
+
+    from sahara_dao.governance.polls import run_poll
+    from sahara_dao.governance.spaces import load_space_file
+
+    copy = tmp_path / "sahara.db"
+    shutil.copy(on_demo["dir"] / "sahara.db", copy)
+    url = f"sqlite:///{copy}"
+    with Session(get_engine(url)) as session:
+        settings = load_space_file(network=31937, chains=[31937, 31938])
+        ballots = [(dev(2).private_key, [1, 2, 3]), (dev(3).private_key, [3, 1, 2]), (dev(4).private_key, [2, 1, 3])]
+        _, result, _ = run_poll(session, settings, proposer_key=dev(2).private_key, title="Next grant round",
+                                choices=["Datasets", "Models", "Agents"], ballots=ballots, now=2_000_000_000)  # fmt: skip
+        vp_total = result.vp_total
+        session.commit()
+    at = app("proposals", db_url=url)
+    polls = frame(at, "voting type").iloc[0]
+    assert (polls["title"], polls["voting type"], polls["votes"], polls["result"]) == ("Next grant round", "ranked-choice", 3, "final")
+    assert polls["leading"] == "Datasets" and polls["voting power"] == format_tokens(vp_total)
+    received = frame(at, "why refused")
+    assert set(received["choice"]) == {"(1st) Datasets, (2nd) Models, (3rd) Agents",
+                                         "(1st) Agents, (2nd) Datasets, (3rd) Models",
+                                         "(1st) Models, (2nd) Datasets, (3rd) Agents"}
+    assert set(received["status"]) == {"accepted"}
