@@ -29,7 +29,7 @@ def default_url() -> str:
     return database_url()
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=False)
 def schema_problem(url: str) -> str | None:
     """Why the database at ``url`` cannot be read (None when it can)."""
     from sahara_dao.core.db import current_revision, get_engine, head_revision, redacted_url
