@@ -46,7 +46,7 @@ else:
     st.altair_chart(alt.Chart(scores).mark_bar().encode(
         y=alt.Y("choice:N", sort=poll.choices, title=None), x=alt.X("score:Q", title=f"score ({poll.type})"),
         tooltip=["choice", alt.Tooltip("score:Q", format=",.4f"), alt.Tooltip("share:Q", format=".2%")],
-    ).properties(height=40 + 30 * len(poll.choices)), width="stretch")  # fmt: skip
+    ).properties(height=50 + 40 * len(poll.choices)), width="stretch")  # fmt: skip
     received = ballots(ctx.url, poll.id)
     table([{"voter": b.voter, "status": b.status, "choice": b.choice, "voting power": b.vp, "why refused": b.reason or "",
             "signed at": when(b.timestamp)} for b in received],

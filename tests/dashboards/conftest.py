@@ -55,3 +55,41 @@ def app(on_demo):
         return at
 
     return open_page
+
+
+def seed_poll(url: str) -> int:
+    """A ranked-choice poll in governance/space.yaml's space on the indexed demo chains, closed before
+    their last block (three ballots of development accounts, signed as snapshot.js signs them); returns
+    its voting power."""
+    from anvil_chain import dev
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from sahara_dao.core.db import get_engine
+    from sahara_dao.core.models import ChainEvent
+    from sahara_dao.governance.polls import run_poll
+    from sahara_dao.governance.spaces import load_space_file
+
+    with Session(get_engine(url)) as session:
+        settings = load_space_file(network=31937, chains=[31937, 31938])
+        latest = session.exec(select(func.max(ChainEvent.block_timestamp))).one()
+        ballots = [(dev(2).private_key, [1, 2, 3]), (dev(3).private_key, [3, 1, 2]), (dev(4).private_key, [2, 1, 3])]
+        _, result, _ = run_poll(session, settings, proposer_key=dev(2).private_key, title="Next grant round",
+                                choices=["Datasets", "Models", "Agents"], ballots=ballots, now=latest - 5 * 86_400)  # fmt: skip
+        vp_total = result.vp_total
+        session.commit()
+    return vp_total
+
+
+@pytest.fixture
+def demo_copy(on_demo, tmp_path, monkeypatch) -> dict:
+    """A copy of the demo's data directory (its database may be written) with a closed poll in it;
+    the settings point at it."""
+    import shutil
+
+    data = tmp_path / "demo"
+    shutil.copytree(on_demo["dir"], data)
+    monkeypatch.setenv("SAHARA_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    url = f"sqlite:///{data / 'sahara.db'}"
+    return {"dir": data, "url": url, "env": on_demo["env"] | {"SAHARA_DATA_DIR": str(data)}, "poll_power": seed_poll(url)}
