@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
     indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
+    # Inference (`sahara infer run`).
+    inference_prices_file: Path = PROJECT_DIR / "inference" / "prices.yaml"  # pay-per-use price per unit
+    inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
+    inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
 
     @property
     def deployments_dir(self) -> Path:
