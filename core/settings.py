@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     inference_prices_file: Path = PROJECT_DIR / "inference" / "prices.yaml"  # pay-per-use price per unit
     inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
     inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
+    inference_threads: int = Field(0, ge=0)  # onnxruntime intra-op threads per session; 0: one per core
 
     @property
     def deployments_dir(self) -> Path:

@@ -150,12 +150,14 @@ class TextEmbedder:
 
 
 @lru_cache(maxsize=32)
-def load_model(path: str, sha256: str, providers: tuple[str, ...]) -> TabularModel | TextEmbedder:
-    """The cached runner of a model file (keyed by its sha256, so a new file gets a new session)."""
+def load_model(path: str, sha256: str, providers: tuple[str, ...], threads: int = 0) -> TabularModel | TextEmbedder:
+    """The cached runner of a model file (keyed by its sha256, so a new file gets a new session);
+    ``threads``: onnxruntime's intra-op threads (0: its default, one per core)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    options.intra_op_num_threads = threads
     session = onnxruntime.InferenceSession(str(Path(path)), sess_options=options, providers=list(providers))
     provider = session.get_providers()[0]
     log.info("model %s loaded on %s", sha256[:18], provider)

@@ -135,7 +135,7 @@ def run_requests(ledger, providers, prices, limits, url, clock, progress, summar
 
 def _runner(session, request, providers):
     path, sha256 = model_path(session, chain_id=request.chain_id, asset_id=request.asset_id)
-    return load_model(str(path), sha256, tuple(providers))
+    return load_model(str(path), sha256, tuple(providers), get_settings().inference_threads)
 
 
 def _finish(request, status, reason, counter, progress) -> None:

@@ -57,7 +57,7 @@ def test_cli_help_explains_every_command():
         assert name in top.output
     groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel"],
               "node": ["start", "stop", "status"], "genesis": ["check"],
-              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run"], "quarantine": ["list", "retry"]}  # fmt: skip
+              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run", "rejected"], "quarantine": ["list", "retry"]}  # fmt: skip
     for group, commands in groups.items():
         for command in commands:
             result = runner.invoke(cli, [group, command, "--help"])
