@@ -22,7 +22,9 @@ from sqlmodel import select
 from sahara_dao.core.chain import connect
 from sahara_dao.core.db import session_scope
 from sahara_dao.core.indexer import index_network
+from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
+from sahara_dao.inference.build_minilm import MODEL_FILE as MINILM_FILE
 from sahara_dao.inference.engine import load_model
 from sahara_dao.inference.errors import ModelRefused
 from sahara_dao.inference.ledger import ChainLedger
@@ -39,6 +41,7 @@ PRICE = 3 * UNIT // 1000  # base units per scored row
 ROW = [0.92, 11.0, 0.85, 0.04]
 pytestmark = pytest.mark.anvil
 HOLDER, LAPSED, METERED_API, STRANGER = 2, 3, 7, 8  # perpetual, expired duration, API quota 6, none
+MINILM = get_settings().data_dir / "models" / MINILM_FILE  # read before any test moves the data dir
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +59,15 @@ def model_chain(tmp_path_factory, genesis, params, quality_model):
             economy.buy(economy.offer(5, model, PERPETUAL, 0, 0, 10 * UNIT), HOLDER)
             economy.buy(economy.offer(5, model, DURATION, 100, 0, 5 * UNIT), LAPSED)
             api_license, _ = economy.buy(economy.offer(5, model, API, 0, 6, 1 * UNIT), METERED_API)
+            embedder = None
+            if MINILM.exists():  # make models-minilm: the text model as an asset too, licensed to HOLDER
+                receipt = economy.registry.register(MODEL, bytes.fromhex(file_sha256(MINILM)[2:]), "ipfs://tests/minilm",
+                                                    [(dev(5).address, 10_000, TRAINER)], [], sender=dev(5))  # fmt: skip
+                embedder = receipt.events.filter(economy.registry.AssetRegistered)[0].assetId
+                economy.buy(economy.offer(5, embedder, PERPETUAL, 0, 0, 10 * UNIT), HOLDER)
             economy.chain.mine(deltatime=200)  # the duration license lapses
-            facts = {"model": model, "other": other, "api": api_license, "snapshot": economy.snapshot()}
+            facts = {"model": model, "other": other, "api": api_license, "embedder": embedder,
+                     "snapshot": economy.snapshot()}  # fmt: skip
         yield chain, facts
 
 
@@ -255,3 +265,30 @@ def test_batches_are_bounded_by_memory_and_priced_from_the_configuration(ready, 
     assert sizes == [2, 4]
     assert usage == {f"h{n}": 777 for n in range(6)}
     assert {(r["unit_price"], r["amount"]) for r in records} == {(777, 777)}
+
+
+@pytest.mark.skipif(not MINILM.exists(), reason=f"{MINILM} not built (make models-minilm)")
+def test_text_requests_run_on_the_embedding_model_metered_per_text(ready, tmp_path):
+    """Requests of 1 to 3 texts to the MiniLM asset run in padded batches; each is metered in texts
+    at the model's configured price, and its result holds one 384-number embedding per text."""
+    chain, facts = ready
+    with connect(NETWORK), session_scope() as session:
+        register_model(session, models_dir=tmp_path / "models", source=MINILM, chain_id=CHAIN_ID,
+                       asset_id=facts["embedder"], registered_at=0,
+                       content_hash=ChainLedger(dev(OPERATOR)).content_hash(facts["embedder"]))  # fmt: skip
+    texts = [["Draw a box around every stop sign."], ["Is this reply polite?", "Rate it."],
+             ["One", "two", "three words in a much longer text than the others here"]]  # fmt: skip
+    records = [{"request_id": f"t{n}", "chain_id": CHAIN_ID, "asset_id": facts["embedder"],
+                "account": dev(HOLDER).address, "inputs": {"texts": batch}} for n, batch in enumerate(texts)]  # fmt: skip
+    records.append(records[0] | {"request_id": "t-bad", "inputs": {"features": [ROW]}})
+    with session_scope() as session:
+        submit_requests(session, records, submitted_at=1)
+    summary = run(facts, prices={facts["embedder"]: 5}, max_batch=64)
+    assert (summary.ran, summary.batches, summary.rows) == (3, 1, 6)
+    assert summary.failed == {"missing input 'texts'": 1}
+    with session_scope() as session:
+        rows = {r.request_id: r for r in session.exec(select(InferenceRequest))}
+        usage = {u.request_id: (u.units, u.amount) for u in session.exec(select(UsageEvent))}
+    assert usage == {"t0": (1, 5), "t1": (2, 10), "t2": (3, 15)}
+    vectors = rows["t2"].result["embeddings"]
+    assert len(vectors) == 3 and {len(v) for v in vectors} == {384}

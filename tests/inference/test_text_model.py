@@ -81,3 +81,29 @@ def test_minilm_build_is_not_imported_by_the_app():
     source = Path(__file__).resolve().parents[2] / "inference" / "build_minilm.py"
     top = [line for line in source.read_text().splitlines() if line.startswith(("import ", "from "))]
     assert not any("torch" in line or "transformers" in line for line in top)
+
+
+def test_near_duplicates_pairs_items_above_the_threshold():
+    """Unit vectors: the pair at cosine 0.96 is reported, the orthogonal one is not; the order is by similarity."""
+    from sahara_dao.inference.neardup import near_duplicates
+
+    angle = np.arccos(0.96)
+    vectors = [[1, 0, 0], [np.cos(angle), np.sin(angle), 0], [0, 0, 1], [0, 0.1, 0.995]]
+    assert near_duplicates(["a", "b", "c", "d"], vectors, threshold=0.9) == [("c", "d", 0.995), ("a", "b", 0.96)]
+    with pytest.raises(Exception, match="one embedding per key"):
+        near_duplicates(["a"], vectors)
+
+
+@needs_minilm
+def test_minilm_finds_a_labeling_task_sent_twice_in_other_words():
+    """Among labeled items, the reworded copy of a task is its near duplicate; different tasks are not."""
+    from sahara_dao.inference.neardup import embeddings_of, near_duplicates
+
+    model = load_model(str(MINILM), file_sha256(MINILM), (CPU,))
+    texts = {"t1": "Draw a box around every stop sign in the image.",
+             "t2": "Draw boxes around all the stop signs in this image.",
+             "t3": "Transcribe the handwritten address on the envelope.",
+             "t4": "Rate how polite the customer support reply is."}  # fmt: skip
+    outputs, _ = model.run_batch([model.validate({"texts": [text]}) for text in texts.values()])
+    keys, vectors = embeddings_of(dict(zip(texts, outputs, strict=True)))
+    assert [pair[:2] for pair in near_duplicates(keys, vectors)] == [("t1", "t2")]  # 0.895; the rest under 0.3
