@@ -9,7 +9,9 @@ A request is one row (or one text); each mode runs the engine's whole path on ev
 (validation or tokenization, onnxruntime, per-request results). One by one: one call per request,
 nothing stacked; batch N: N requests per call (texts padded to the batch's longest). A request's
 latency is the time until its batch's results are out. The modes take turns three times and each
-keeps its fastest run (the machine is shared). Target on this CPU: batch 64 >= 10x one by
+keeps its fastest run (the machine is shared). One intra-op thread by default: on a shared
+two-core machine a second thread spends its time waiting for the first (`--threads 0` measures
+onnxruntime's default, one per core). Target on this CPU: batch 64 >= 10x one by
 one; the exit status is that of the throughput model (review-triage).
 
 ``python bench/inference.py [--requests N] [--model NAME ...]``
@@ -123,8 +125,8 @@ def main() -> int:
     parser.add_argument("--model", action="append", choices=["labeling-quality", "review-triage", "minilm-l6"],
                         help="benchmark only these (repeatable; default all that are built)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode, the fastest counts (default 3)")
-    parser.add_argument("--threads", type=int, default=get_settings().inference_threads,
-                        help="onnxruntime intra-op threads (default SAHARA_INFERENCE_THREADS, 0: one per core)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=1,
+                        help="onnxruntime intra-op threads (default 1; 0: one per core, onnxruntime's default)")  # fmt: skip
     args = parser.parse_args()
     found = models(get_settings().data_dir / "models", args.model or ["labeling-quality", "review-triage", "minilm-l6"])
     speedups = {}
