@@ -26,20 +26,25 @@ log = logging.getLogger(__name__)
 NUMBERS = {int, float}
 TEXT_KIND = "text-embedding"
 MAX_TEXTS = 1024  # texts in one request at most
-DTYPE_BYTES = {"tensor(float)": 4, "tensor(double)": 8, "tensor(int64)": 8, "tensor(int32)": 4,
-               "tensor(float16)": 2, "tensor(bool)": 1, "tensor(uint8)": 1, "tensor(int8)": 1}  # fmt: skip
 
 
 class Malformed(ValueError):
     """A request's inputs do not fit the model (shape, dtype, missing input)."""
 
 
-def _row_bytes(args) -> int:
-    """Bytes of one batch row of these tensors (every dimension but the first, times the dtype size)."""
+def row_bytes(path: str) -> int:
+    """Bytes one batch row occupies in the graph's tensors: inputs, outputs and every intermediate
+    tensor that ONNX shape inference can size (dimensions after the first, times the dtype's size).
+    All of them at once: an upper bound, since onnxruntime reuses buffers."""
+    import onnx
+
+    graph = onnx.shape_inference.infer_shapes(onnx.load(path)).graph
     total = 0
-    for arg in args:
-        dims = [d for d in arg.shape[1:] if isinstance(d, int)]
-        total += math.prod(dims) * DTYPE_BYTES.get(arg.type, 8)
+    for value in (*graph.input, *graph.value_info, *graph.output):
+        tensor = value.type.tensor_type
+        dims = [d.dim_value for d in tensor.shape.dim[1:]]
+        if tensor.shape.dim and all(d > 0 for d in dims):
+            total += math.prod(dims) * onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).itemsize
     return total
 
 
@@ -52,7 +57,7 @@ class TabularModel:
     width: int
     provider: str
     sha256: str
-    bytes_per_row: int  # input and output tensors of one row
+    bytes_per_row: int  # the graph's tensors for one row (see row_bytes)
     kind: str = "tabular"
 
     def validate(self, inputs) -> np.ndarray:
@@ -167,8 +172,7 @@ def load_model(path: str, sha256: str, providers: tuple[str, ...], threads: int 
         return TextEmbedder(session, provider, sha256, tokenizer, int(session.get_outputs()[0].shape[1]),
                             int(meta["sahara.bytes_per_token"]), int(meta["sahara.bytes_per_token_pair"]))  # fmt: skip
     model_input = session.get_inputs()[0]
-    bytes_per_row = _row_bytes(session.get_inputs()) + _row_bytes(session.get_outputs())
-    return TabularModel(session, model_input.name, int(model_input.shape[1]), provider, sha256, bytes_per_row)
+    return TabularModel(session, model_input.name, int(model_input.shape[1]), provider, sha256, row_bytes(path))
 
 
 def results(labels: np.ndarray, probabilities: np.ndarray) -> list[dict]:

@@ -32,6 +32,7 @@ def test_the_triage_network_is_heavy_and_learns_its_task(triage_model):
     batched results equal one by one."""
     model = load_model(str(triage_model), file_sha256(triage_model), (CPU,))
     assert model.width == TRIAGE_SIGNALS and triage_model.stat().st_size > 16 * 2**20
+    assert model.bytes_per_row >= 6 * 2048 * 4  # its hidden activations count in the memory estimate
     signals, review = synthetic_items(2000, seed=99)
     labels, probabilities, _ = model.run(signals)
     assert (labels == review).mean() >= 0.75
