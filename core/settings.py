@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
     # Off-chain polls: the Snapshot hub or sequencer URL that `sahara poll push` posts signed messages to.
     snapshot_hub: str | None = None
+    # Inference (`sahara infer run`).
+    inference_prices_file: Path = PROJECT_DIR / "inference" / "prices.yaml"  # pay-per-use price per unit
+    inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
+    inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
+    inference_threads: int = Field(0, ge=0)  # onnxruntime intra-op threads per session; 0: one per core
 
     @property
     def deployments_dir(self) -> Path:

@@ -58,7 +58,7 @@ def test_cli_help_explains_every_command():
     groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel", "sign-vote", "sign-delegation"],
               "gov relay": ["submit", "run", "status"],
               "node": ["start", "stop", "status"], "genesis": ["check"],
-              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run"], "quarantine": ["list", "retry"],
+              "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run", "rejected"], "quarantine": ["list", "retry"],
               "poll": ["check-sig", "score", "propose", "vote", "tally", "show", "verify", "push"]}  # fmt: skip
     for group, commands in groups.items():
         for command in commands:
