@@ -170,6 +170,17 @@ def treasury_flows(*, session: Session, chain_ids: Iterable[int]) -> list[Treasu
     return flows
 
 
+def balance_history(flows: Iterable[TreasuryFlow]) -> list[tuple[int, int, int]]:
+    """``(chain id, time, treasury balance after it)`` at each block that moved it (the treasury's
+    accounts of a chain together: moves between them change nothing)."""
+    balance: dict[int, int] = defaultdict(int)
+    points: dict[tuple[int, int], int] = {}
+    for flow in flows:
+        balance[flow.chain_id] += flow.amount if flow.direction == "in" else -flow.amount
+        points[(flow.chain_id, flow.block_timestamp)] = balance[flow.chain_id]
+    return [(chain_id, at, amount) for (chain_id, at), amount in points.items()]
+
+
 @dataclass(frozen=True)
 class Dependence:
     """How much of the treasury is SAHARA (DeepDAO's "dependence on the own token")."""

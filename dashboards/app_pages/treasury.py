@@ -45,13 +45,14 @@ if not rows:
 total = sum(b.balance for b in rows)
 timelock = sum(b.balance for b in rows if b.name == "timelock")
 dependence = treasury.dependence(rows, len(ctx.chain_ids))
-cols = st.columns([3, 3, 2, 2])
+cols = st.columns(2)
 cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
 cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
-cols[2].metric("Share in SAHARA", percent(dependence.own_token_share),
+cols = st.columns(2)
+cols[0].metric("Share in SAHARA", percent(dependence.own_token_share),
                help="DeepDAO's dependence on the own token: the indexer follows SAHARA only, so any other "
                     "asset the treasury holds is not counted here")  # fmt: skip
-cols[3].metric("Treasury share of supply", percent(dependence.supply_share),
+cols[1].metric("Treasury share of supply", percent(dependence.supply_share),
                help="Treasury SAHARA over the total supply of the chains picked (10,000,000,000 each)")  # fmt: skip
 
 st.subheader("Balances per chain")
@@ -63,6 +64,14 @@ table(per_chain, amounts=("balance", "received", "sent"), key="treasury_balances
 
 st.subheader("Inflows and outflows")
 moves = flows(ctx.url, ctx.chain_ids)
+history = pd.DataFrame([{"time": pd.to_datetime(at, unit="s", utc=True), "chain": ctx.label(chain_id),
+                         "SAHARA": as_float(amount), "balance": sahara(amount)}
+                        for chain_id, at, amount in treasury.balance_history(moves)])  # fmt: skip
+if not history.empty:
+    st.altair_chart(alt.Chart(history).mark_line(interpolate="step-after", point=True).encode(
+        x=alt.X("time:T", title=None, axis=alt.Axis(format="%Y-%m-%d")), y=alt.Y("SAHARA:Q", title="treasury balance (SAHARA)", scale=alt.Scale(zero=False)),
+        color="chain:N", tooltip=["chain", "time:T", "balance"],
+    ).properties(height=220), width="stretch")  # fmt: skip
 show_mint = st.toggle("Include the genesis mint", value=False, key="treasury_mint",
                       help="The mint dwarfs every later movement")  # fmt: skip
 show_internal = st.toggle("Include moves between treasury accounts", value=False, key="treasury_internal",

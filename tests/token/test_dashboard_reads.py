@@ -75,6 +75,9 @@ def test_treasury_balances_and_flows_follow_the_transfers(session, log):
         ("in", "mint", 1_000, False), ("out", "", 300, False), ("in", "", 50, False),
         ("out", "timelock", 5, True), ("in", "vault", 5, True),
     ]  # fmt: skip
+    history = treasury.balance_history(flows)
+    assert [(at, amount // UNIT) for _, at, amount in history] == [(100, 1_000), (200, 700), (300, 750), (400, 750)]
+    assert history[-1][2] == rows["timelock"].balance + rows["vault"].balance
     share = treasury.dependence(rows.values(), chain_count=1)
     assert share.sahara == 750 * UNIT and share.supply_share == Fraction(750 * UNIT, 10_000_000_000 * UNIT)
     assert share.own_token_share == 1
