@@ -17,3 +17,7 @@ class DeploymentError(GovernanceError, RuntimeError):
 
 class ProposalError(GovernanceError, ValueError):
     """A proposal action does not fit the proposal's state or inputs."""
+
+
+class IntentError(ProposalError):
+    """A proposal intent names something that does not exist or a value out of range."""
