@@ -185,7 +185,9 @@ def _timeline(view: ProposalView, vote_end: int, steps: list[GovProposalStep]) -
     return sorted(timeline, key=lambda s: s.at)
 
 
-def list_proposals(*, session: Session, chain_id: int, now: int, limit: int | None = None) -> list[ProposalView]:
+def list_proposals(
+    *, session: Session, chain_id: int, now: int, limit: int | None = None
+) -> list[ProposalView]:
     """The chain's proposals, newest first, with tallies, quorum progress, state and timeline."""
     query = (
         select(GovProposal)
@@ -240,7 +242,9 @@ class DelegatePower:
 
 def _latest(session: Session, model, key, chain_id: int):
     """The last row per ``key`` column (by block and log index) of ``model`` on the chain."""
-    rank = func.row_number().over(partition_by=key, order_by=(model.block_number.desc(), model.log_index.desc()))
+    rank = func.row_number().over(
+        partition_by=key, order_by=(model.block_number.desc(), model.log_index.desc())
+    )
     ranked = select(model.id, rank.label("rank")).where(model.chain_id == chain_id).subquery()
     return session.exec(select(model).join(ranked, model.id == ranked.c.id).where(ranked.c.rank == 1)).all()
 

@@ -16,7 +16,9 @@ DAY = 86400
 def full_dao(accounts, genesis, params, store, chain):
     """The production deployment (governance and economy contracts), with the community holder
     (development account 2, above quorum alone) delegated to itself."""
-    record = deploy_dao(sender=accounts[0], genesis=genesis, params=params, store=store, network="ethereum:local:test")
+    record = deploy_dao(
+        sender=accounts[0], genesis=genesis, params=params, store=store, network="ethereum:local:test"
+    )
     dao = intents.load_dao(record.contracts)
     lifecycle.delegate(dao.token, accounts[2].address, accounts[2])
     chain.mine(deltatime=1)
@@ -45,7 +47,11 @@ def enact(full_dao, accounts, chain):
 def test_a_token_transfer_arrives(full_dao, enact, accounts):
     """The treasury sends exactly the proposed SAHARA."""
     treasury = full_dao.token.balanceOf(full_dao.timelock)
-    enact(intents.treasury_transfer(full_dao, recipient=accounts[8].address, amount=42 * UNIT, description="Grant"))
+    enact(
+        intents.treasury_transfer(
+            full_dao, recipient=accounts[8].address, amount=42 * UNIT, description="Grant"
+        )
+    )
     assert full_dao.token.balanceOf(accounts[8]) == 42 * UNIT
     assert full_dao.token.balanceOf(full_dao.timelock) == treasury - 42 * UNIT
 
@@ -66,11 +72,19 @@ def test_a_native_transfer_arrives(full_dao, enact, accounts, chain):
 def test_governor_settings_change(full_dao, enact):
     """Voting period, quorum numerator and the late-quorum extension change through governance."""
     governor = full_dao.governor
-    enact(intents.set_governor_setting(full_dao, setting="voting_period", value=5 * DAY, description="Shorter vote"))
+    enact(
+        intents.set_governor_setting(
+            full_dao, setting="voting_period", value=5 * DAY, description="Shorter vote"
+        )
+    )
     assert governor.votingPeriod() == 5 * DAY
-    enact(intents.set_governor_setting(full_dao, setting="quorum_numerator", value=10, description="Quorum 10%"))
+    enact(
+        intents.set_governor_setting(full_dao, setting="quorum_numerator", value=10, description="Quorum 10%")
+    )
     assert governor.quorumNumerator() == 10
-    enact(intents.set_governor_setting(full_dao, setting="late_quorum_extension", value=DAY, description="1d"))
+    enact(
+        intents.set_governor_setting(full_dao, setting="late_quorum_extension", value=DAY, description="1d")
+    )
     assert governor.lateQuorumVoteExtension() == DAY
 
 
@@ -78,9 +92,13 @@ def test_protocol_parameters_change(full_dao, enact):
     """The lineage share cap, the claim activation delay and the timelock's delay change."""
     enact(intents.set_parameter(full_dao, parameter="lineage_share_cap", value=3000, description="Cap 30%"))
     assert full_dao.contract("registry").maxLineageShareBps() == 3000
-    enact(intents.set_parameter(full_dao, parameter="claim_activation_delay", value=2 * DAY, description="2d"))
+    enact(
+        intents.set_parameter(full_dao, parameter="claim_activation_delay", value=2 * DAY, description="2d")
+    )
     assert full_dao.contract("vault").activationDelay() == 2 * DAY
-    enact(intents.set_parameter(full_dao, parameter="timelock_delay", value=3 * DAY, description="Timelock 3d"))
+    enact(
+        intents.set_parameter(full_dao, parameter="timelock_delay", value=3 * DAY, description="Timelock 3d")
+    )
     assert full_dao.timelock.getMinDelay() == 3 * DAY
 
 
@@ -165,7 +183,9 @@ def test_invalid_intents_are_refused_with_the_reason(full_dao, accounts, build, 
 def test_the_guardian_cancels_an_active_proposal(full_dao, accounts, chain):
     """Only the guardian (or the proposer while pending) cancels; others are refused before sending."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(full_dao, recipient=accounts[8].address, amount=UNIT, description="Cancel me")
+    proposal = intents.treasury_transfer(
+        full_dao, recipient=accounts[8].address, amount=UNIT, description="Cancel me"
+    )
     proposal_id = lifecycle.propose(governor, proposal, accounts[2])
     chain.mine(deltatime=governor.votingDelay() + 1)
     with pytest.raises(ProposalError, match="only the proposal guardian"):
@@ -181,7 +201,9 @@ def test_the_guardian_cancels_an_active_proposal(full_dao, accounts, chain):
 def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain):
     """Queue before success, execute before queue or before the eta, the same proposal twice."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(full_dao, recipient=accounts[8].address, amount=UNIT, description="Once")
+    proposal = intents.treasury_transfer(
+        full_dao, recipient=accounts[8].address, amount=UNIT, description="Once"
+    )
     proposal_id = lifecycle.propose(governor, proposal, accounts[2])
     with pytest.raises(ProposalError, match="already exists"):
         lifecycle.propose(governor, proposal, accounts[2])
@@ -200,7 +222,9 @@ def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain
 def test_status_shows_time_left_and_quorum_progress(full_dao, accounts, chain):
     """Pending: time to the vote; active: time to the deadline and quorum progress in basis points."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(full_dao, recipient=accounts[8].address, amount=UNIT, description="Status")
+    proposal = intents.treasury_transfer(
+        full_dao, recipient=accounts[8].address, amount=UNIT, description="Status"
+    )
     proposal_id = lifecycle.propose(governor, proposal, accounts[2])
     status = lifecycle.status(governor, proposal_id)
     assert status.time_left == ("voting starts", status.snapshot + 1 - status.now)
@@ -210,4 +234,7 @@ def test_status_shows_time_left_and_quorum_progress(full_dao, accounts, chain):
     lifecycle.cast_vote(governor, proposal_id, Support.ABSTAIN, accounts[2])
     status = lifecycle.status(governor, proposal_id)
     assert status.time_left[0] == "voting ends" and status.time_left[1] == status.deadline + 1 - status.now
-    assert status.quorum == 400_000_000 * UNIT and status.quorum_progress_bps == 3_500_000_000 * 10_000 // 400_000_000
+    assert (
+        status.quorum == 400_000_000 * UNIT
+        and status.quorum_progress_bps == 3_500_000_000 * 10_000 // 400_000_000
+    )

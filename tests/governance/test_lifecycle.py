@@ -11,7 +11,9 @@ from sahara_dao.governance.lifecycle import ProposalState, Support
 
 @pytest.fixture
 def dao(accounts, project, genesis, params, store, chain):
-    record = deploy_dao(sender=accounts[0], genesis=genesis, params=params, store=store, network="ethereum:local:test")
+    record = deploy_dao(
+        sender=accounts[0], genesis=genesis, params=params, store=store, network="ethereum:local:test"
+    )
     token = project.SaharaToken.at(record.address("token"))
     governor = project.SaharaGovernor.at(record.address("governor"))
     community, airdrop = accounts[2], accounts[3]
