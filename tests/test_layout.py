@@ -55,7 +55,7 @@ def test_cli_help_explains_every_command():
     assert top.exit_code == 0
     for name in ("deploy", "gov", "node", "genesis", "db", "index", "labeling", "settle", "verify-epoch", "proof", "claim", "tree", "infer", "quarantine"):
         assert name in top.output
-    groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel"],
+    groups = {"gov": ["status", "delegate", "propose", "vote", "queue", "execute", "cancel", "proposals", "votes", "delegates"],
               "node": ["start", "stop", "status"], "genesis": ["check"],
               "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run"], "quarantine": ["list", "retry"]}  # fmt: skip
     for group, commands in groups.items():

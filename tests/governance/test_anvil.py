@@ -13,7 +13,7 @@ from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.nodes import AnvilNode, free_port, rpc_chain_id
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
-from sahara_dao.governance import lifecycle
+from sahara_dao.governance import intents, lifecycle
 from sahara_dao.governance.errors import ProposalError
 
 pytestmark = pytest.mark.anvil
@@ -61,7 +61,10 @@ def test_deploy_on_both_ecosystems_then_run_a_proposal(nodes):
         community, recipient = accounts.test_accounts[2], accounts.test_accounts[8]
         lifecycle.delegate(token, community.address, community)
         chain.mine(deltatime=1)
-        grant = lifecycle.treasury_transfer(token, recipient.address, 7 * UNIT, "Grant on anvil")
+        grant = intents.treasury_transfer(
+            intents.load_dao(ethereum.contracts), recipient=recipient.address, amount=7 * UNIT,
+            description="Grant on anvil",
+        )  # fmt: skip
         proposal_id = lifecycle.propose(governor, grant, community)
         chain.mine(deltatime=governor.votingDelay() + 1)
         lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.FOR, community)
@@ -76,7 +79,7 @@ def test_deploy_on_both_ecosystems_then_run_a_proposal(nodes):
         bsc_token = project().SaharaToken.at(bsc.address("token"))
         assert bsc_token.balanceOf(accounts.test_accounts[8]) == 0  # the grant happened on ethereum only
 
-    status = invoke("gov", "status", "--network", "ethereum:local:foundry")
+    status = invoke("gov", "status", "--network", "ethereum:local:foundry", str(proposal_id))
     assert "state executed" in status and "Grant on anvil" in status
 
 
@@ -132,32 +135,48 @@ def _advance(uri: str, seconds: int) -> None:
 
 
 def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
-    """delegate, propose-transfer, vote, queue, execute and cancel work from the command line."""
+    """delegate, propose, vote, queue, execute and cancel work from the command line; once indexed,
+    proposals, votes and delegates come from the database."""
     network = ("--network", "ethereum:local:foundry")
     invoke("deploy", *network)
     uri = nodes["ethereum"].uri
     assert "3,500,000,000 votes" in invoke("gov", "delegate", *network, "--account", "dev:2")
     recipient = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"  # development account 9
     with pytest.raises(ProposalError, match="has 0 votes, the proposal threshold is 10,000,000"):
-        invoke("gov", "propose-transfer", *network, "--account", "dev:3", "--to", recipient,
+        invoke("gov", "propose", "transfer", *network, "--account", "dev:3", "--to", recipient,
                "--amount", "1", "--description", "No votes")  # fmt: skip
+    assert "no proposals indexed for chain 31901: run `sahara index" in invoke("gov", "proposals", *network)
     _advance(uri, 1)
-    out = invoke("gov", "propose-transfer", *network, "--account", "dev:2", "--to", recipient,
+    out = invoke("gov", "propose", "transfer", *network, "--account", "dev:2", "--to", recipient,
                  "--amount", "12.5", "--description", "Grant: 12.5 SAHARA")  # fmt: skip
     proposal_id = int(out.split()[1])
-    out = invoke("gov", "propose-transfer", *network, "--account", "dev:2", "--to", recipient,
-                 "--amount", "1", "--description", "Grant to cancel")  # fmt: skip
+    out = invoke("gov", "propose", "set-param", *network, "--account", "dev:2", "lineage_share_cap", "2500",
+                 "--description", "Cap lineage at 25%")  # fmt: skip
     to_cancel = int(out.split()[1])
     assert f"proposal {to_cancel} canceled" in invoke("gov", "cancel", *network, "--account", "dev:1", str(to_cancel))
 
     _advance(uri, 86400 + 1)
     out = invoke("gov", "vote", *network, "--account", "dev:2", str(proposal_id), "for", "--reason", "useful")
     assert "voted for" in out
+    status = invoke("gov", "status", *network, str(proposal_id))
+    assert "state active" in status and "quorum 400,000,000: 875.00% reached" in status
+    assert "voting ends in 7d" in status
     _advance(uri, 7 * 86400 + 1)
     assert "queued" in invoke("gov", "queue", *network, str(proposal_id))
     _advance(uri, 2 * 86400 + 1)
     assert "executed" in invoke("gov", "execute", *network, str(proposal_id))
 
-    status = invoke("gov", "status", *network)
-    assert "treasury" in status and "1,999,999,987.5 SAHARA" in status
-    assert "state executed" in status and "state canceled" in status
+    status = invoke("gov", "status", *network, str(proposal_id))
+    assert "state executed" in status and "1,999,999,987.5 SAHARA" in status
+    assert "state canceled" in invoke("gov", "status", *network, str(to_cancel))
+
+    invoke("index", *network)
+    listed = invoke("gov", "proposals", *network)
+    assert listed.index(str(to_cancel)) < listed.index(str(proposal_id))  # newest first
+    assert "Cap lineage at 25%\n  state canceled" in listed
+    assert "Grant: 12.5 SAHARA\n  state executed; for 3,500,000,000, against 0, abstain 0 (1 voters)" in listed
+    assert "queued" in listed and "executable" in listed
+    votes = invoke("gov", "votes", *network, str(proposal_id))
+    assert "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  for" in votes and '"useful"' in votes
+    delegates = invoke("gov", "delegates", *network)
+    assert "1. 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  " in delegates and "3,500,000,000 votes" in delegates
