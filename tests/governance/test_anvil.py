@@ -23,7 +23,9 @@ CHAIN_IDS = {"ethereum": 31901, "bsc": 31956}
 
 @pytest.fixture
 def nodes(settings_env):
-    started = {eco: AnvilNode(port=free_port(), chain_id=chain_id).start() for eco, chain_id in CHAIN_IDS.items()}
+    started = {
+        eco: AnvilNode(port=free_port(), chain_id=chain_id).start() for eco, chain_id in CHAIN_IDS.items()
+    }
     settings_env(SAHARA_LOCAL_CHAINS=json.dumps(
         {eco: {"port": node.port, "chain_id": node.chain_id} for eco, node in started.items()}
     ))  # fmt: skip
@@ -153,7 +155,9 @@ def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
     out = invoke("gov", "propose", "set-param", *network, "--account", "dev:2", "lineage_share_cap", "2500",
                  "--description", "Cap lineage at 25%")  # fmt: skip
     to_cancel = int(out.split()[1])
-    assert f"proposal {to_cancel} canceled" in invoke("gov", "cancel", *network, "--account", "dev:1", str(to_cancel))
+    assert f"proposal {to_cancel} canceled" in invoke(
+        "gov", "cancel", *network, "--account", "dev:1", str(to_cancel)
+    )
 
     _advance(uri, 86400 + 1)
     out = invoke("gov", "vote", *network, "--account", "dev:2", str(proposal_id), "for", "--reason", "useful")
@@ -174,9 +178,13 @@ def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
     listed = invoke("gov", "proposals", *network)
     assert listed.index(str(to_cancel)) < listed.index(str(proposal_id))  # newest first
     assert "Cap lineage at 25%\n  state canceled" in listed
-    assert "Grant: 12.5 SAHARA\n  state executed; for 3,500,000,000, against 0, abstain 0 (1 voters)" in listed
+    assert (
+        "Grant: 12.5 SAHARA\n  state executed; for 3,500,000,000, against 0, abstain 0 (1 voters)" in listed
+    )
     assert "queued" in listed and "executable" in listed
     votes = invoke("gov", "votes", *network, str(proposal_id))
     assert "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  for" in votes and '"useful"' in votes
     delegates = invoke("gov", "delegates", *network)
-    assert "1. 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  " in delegates and "3,500,000,000 votes" in delegates
+    assert (
+        "1. 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  " in delegates and "3,500,000,000 votes" in delegates
+    )
