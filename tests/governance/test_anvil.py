@@ -188,3 +188,76 @@ def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
     assert (
         "1. 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC  " in delegates and "3,500,000,000 votes" in delegates
     )
+
+
+def test_intent_commands_change_the_dao(nodes):
+    """set-setting, set-param, grant-role, revoke-role, remove-guardian and a native transfer pass
+    and take effect; bad intents are refused with the reason before anything is sent."""
+    from ape import accounts, chain
+
+    network = ("--network", "ethereum:local:foundry")
+    invoke("deploy", *network)
+    invoke("gov", "delegate", *network, "--account", "dev:2")
+    uri = nodes["ethereum"].uri
+    _advance(uri, 1)
+    settler, recipient = (
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+        "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+    )
+    with connect("ethereum:local:foundry"):
+        accounts.test_accounts[0].transfer(DeploymentStore(get_settings().deployments_dir).load(31901)
+                                           .address("timelock"), 2 * UNIT)  # fmt: skip
+    commands = [
+        ("set-setting", "voting_period", "5d"),
+        ("set-param", "unstake_cooldown", "7d"),
+        ("grant-role", "vault", "SETTLER_ROLE", settler),
+        ("revoke-role", "payouts", "PAYER_ROLE", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"),
+        ("remove-guardian",),
+        ("transfer", "--native", "--to", recipient, "--amount", "1.5"),
+    ]
+    ids = []
+    for n, command in enumerate(commands):
+        out = invoke(
+            "gov", "propose", *command, *network, "--account", "dev:2", "--description", f"Intent {n}"
+        )
+        ids.append(int(out.split()[1]))
+    _advance(uri, 86400 + 1)
+    for proposal_id in ids:
+        invoke("gov", "vote", *network, "--account", "dev:2", str(proposal_id), "for")
+    _advance(uri, 7 * 86400 + 1)
+    for proposal_id in ids:
+        invoke("gov", "queue", *network, str(proposal_id))
+    _advance(uri, 2 * 86400 + 1)
+    for proposal_id in ids:
+        assert "executed" in invoke("gov", "execute", *network, str(proposal_id))
+
+    record = DeploymentStore(get_settings().deployments_dir).load(31901)
+    with connect("ethereum:local:foundry"):
+        dao = intents.load_dao(record.contracts)
+        assert dao.governor.votingPeriod() == 5 * 86400
+        assert dao.contract("staking").cooldown() == 7 * 86400
+        vault = dao.contract("vault")
+        assert vault.hasRole(vault.SETTLER_ROLE(), settler)
+        payouts = dao.contract("payouts")
+        assert not payouts.hasRole(payouts.PAYER_ROLE(), "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720")
+        assert int(dao.governor.proposalGuardian(), 16) == 0
+        assert (
+            chain.provider.get_balance(recipient) == 10_000 * UNIT + 15 * UNIT // 10
+        )  # anvil funds dev accounts
+
+    refused = {
+        ("set-param", "unstake_cooldown", "soon"): "not a duration",
+        ("set-param", "protocol_fee_bps", "100"): "settlement applies off-chain",
+        (
+            "grant-role",
+            "vault",
+            "OWNER_ROLE",
+            settler,
+        ): "vault has no role 'OWNER_ROLE'; its roles: DEFAULT_ADMIN_ROLE",
+        ("remove-guardian",): "has no proposal guardian",
+    }
+    for command, message in refused.items():
+        with pytest.raises(ProposalError, match=message):
+            invoke("gov", "propose", *command, *network, "--account", "dev:2", "--description", "bad")
+    wrong = CliRunner().invoke(cli, ["gov", "propose", "set-setting", "quorum", "5", "--description", "x"])
+    assert wrong.exit_code == 2 and "'quorum' is not one of 'voting_delay'" in wrong.output
