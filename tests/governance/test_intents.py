@@ -180,13 +180,23 @@ def test_invalid_intents_are_refused_with_the_reason(full_dao, accounts, build, 
     assert accounts[2].nonce == nonce
 
 
-def test_the_guardian_cancels_an_active_proposal(full_dao, accounts, chain):
+@pytest.fixture
+def proposed(full_dao, accounts):
+    """``proposed(description)``: a 1 SAHARA grant proposed by the community; (proposal, id)."""
+
+    def _proposed(description: str) -> tuple[lifecycle.Proposal, int]:
+        proposal = intents.treasury_transfer(
+            full_dao, recipient=accounts[8].address, amount=UNIT, description=description
+        )
+        return proposal, lifecycle.propose(full_dao.governor, proposal, accounts[2])
+
+    return _proposed
+
+
+def test_the_guardian_cancels_an_active_proposal(full_dao, accounts, chain, proposed):
     """Only the guardian (or the proposer while pending) cancels; others are refused before sending."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(
-        full_dao, recipient=accounts[8].address, amount=UNIT, description="Cancel me"
-    )
-    proposal_id = lifecycle.propose(governor, proposal, accounts[2])
+    proposal, proposal_id = proposed("Cancel me")
     chain.mine(deltatime=governor.votingDelay() + 1)
     with pytest.raises(ProposalError, match="only the proposal guardian"):
         lifecycle.cancel(governor, proposal, accounts[2])  # the proposer, but no longer pending
@@ -198,13 +208,10 @@ def test_the_guardian_cancels_an_active_proposal(full_dao, accounts, chain):
         lifecycle.cancel(governor, proposal, accounts[1])
 
 
-def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain):
+def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain, proposed):
     """Queue before success, execute before queue or before the eta, the same proposal twice."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(
-        full_dao, recipient=accounts[8].address, amount=UNIT, description="Once"
-    )
-    proposal_id = lifecycle.propose(governor, proposal, accounts[2])
+    proposal, proposal_id = proposed("Once")
     with pytest.raises(ProposalError, match="already exists"):
         lifecycle.propose(governor, proposal, accounts[2])
     with pytest.raises(ProposalError, match="is pending: only a succeeded proposal can be queued"):
@@ -219,13 +226,10 @@ def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain
         lifecycle.execute(governor, proposal, accounts[5])
 
 
-def test_status_shows_time_left_and_quorum_progress(full_dao, accounts, chain):
+def test_status_shows_time_left_and_quorum_progress(full_dao, accounts, chain, proposed):
     """Pending: time to the vote; active: time to the deadline and quorum progress in basis points."""
     governor = full_dao.governor
-    proposal = intents.treasury_transfer(
-        full_dao, recipient=accounts[8].address, amount=UNIT, description="Status"
-    )
-    proposal_id = lifecycle.propose(governor, proposal, accounts[2])
+    proposal, proposal_id = proposed("Status")
     status = lifecycle.status(governor, proposal_id)
     assert status.time_left == ("voting starts", status.snapshot + 1 - status.now)
     assert status.quorum_progress_bps == 0
