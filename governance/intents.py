@@ -8,13 +8,13 @@ contract and that the timelock may grant, ...), then encodes the call the timelo
 |---------------------------------|----------------------------------------------------------------|
 | :func:`treasury_transfer`       | ``token.transfer(to, amount)``, or sends native value to ``to`` |
 | :func:`set_governor_setting`    | ``governor.setVotingDelay / setVotingPeriod / ...``            |
-| :func:`set_parameter`           | ``registry.setMaxLineageShareBps``, ``vault.setActivationDelay``, ... |
+| :func:`set_parameter`           | ``vault.setProtocolFeeBps``, ``registry.setMaxLineageShareBps``, ... |
 | :func:`grant_role`, :func:`revoke_role` | ``contract.grantRole / revokeRole(role, account)``     |
 | :func:`remove_guardian`         | ``governor.setProposalGuardian(address(0))``                   |
 
-The protocol fee is not among the parameters: no contract holds it. Settlement applies
-``economy.protocol_fee_bps`` of the parameters file off-chain (see ``token/settlement.py``);
-:func:`set_parameter` says so when asked for it.
+The protocol fee lives on the revenue vault (``protocolFeeBps``, set at deployment from
+``economy.protocol_fee_bps`` of the parameters file); settlement reads it there, so a passed
+proposal changes the fee of the epochs settled after it.
 """
 
 from collections.abc import Callable, Mapping
@@ -208,6 +208,7 @@ GOVERNOR_SETTINGS = {
 """Governor settings by name (GovernorSettings, QuorumFraction, PreventLateQuorum)."""
 
 PARAMETERS = {
+    "protocol_fee_bps": Setting("vault", "setProtocolFeeBps", "protocolFeeBps", "bps", _range(0, BPS, "basis points")),
     "lineage_share_cap": Setting("registry", "setMaxLineageShareBps", "maxLineageShareBps", "bps",
                                  _range(0, BPS, "basis points")),
     "claim_activation_delay": Setting("vault", "setActivationDelay", "activationDelay", "seconds",
@@ -220,18 +221,11 @@ PARAMETERS = {
 """Protocol parameters by name: every setter of the economy contracts (and the timelock's delay)
 that only the DAO's timelock may call."""
 
-OFF_CHAIN = {
-    "protocol_fee": "economy.protocol_fee_bps in the DAO parameters file (governance/params.yaml), which "
-    "settlement applies off-chain; no contract holds it, so no proposal can change it",
-}
-
 
 def _set(
     dao: Dao, table: Mapping[str, Setting], kind: str, name: str, value: Any, description: str
 ) -> Proposal:
     key = name.replace("-", "_")
-    if key in OFF_CHAIN or key.removesuffix("_bps") in OFF_CHAIN:
-        raise IntentError(f"{name} is {OFF_CHAIN[key.removesuffix('_bps')]}")
     if key not in table:
         raise IntentError(f"unknown {kind} '{name}': choose one of {', '.join(table)}")
     setting = table[key]

@@ -90,8 +90,8 @@ def set_setting(network: str, account: str | None, setting: str, value: str, des
 
 
 @propose.command("set-param", help="Change a protocol parameter of the economy contracts.\n\n\b\nPARAMETER is one of:\n"
-                 + _listing(intents.PARAMETERS) + "\n\nThe protocol fee is applied off-chain by settlement "
-                 "(economy.protocol_fee_bps in the parameters file); no proposal changes it.")  # fmt: skip
+                 + _listing(intents.PARAMETERS) + "\n\nSettlement reads the protocol fee from the vault: a change "
+                 "applies to the epochs settled after execution.")  # fmt: skip
 @network_option
 @account_option
 @click.argument("parameter")

@@ -247,7 +247,7 @@ def test_intent_commands_change_the_dao(nodes):
 
     refused = {
         ("set-param", "unstake_cooldown", "soon"): "not a duration",
-        ("set-param", "protocol_fee_bps", "100"): "settlement applies off-chain",
+        ("set-param", "protocol_fee_bps", "20000"): "from 0 to 10000 basis points",
         (
             "grant-role",
             "vault",

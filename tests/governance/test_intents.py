@@ -89,7 +89,9 @@ def test_governor_settings_change(full_dao, enact):
 
 
 def test_protocol_parameters_change(full_dao, enact):
-    """The lineage share cap, the claim activation delay and the timelock's delay change."""
+    """The protocol fee, the lineage share cap, the claim activation delay and the timelock's delay change."""
+    enact(intents.set_parameter(full_dao, parameter="protocol_fee_bps", value=250, description="Fee 2.5%"))
+    assert full_dao.contract("vault").protocolFeeBps() == 250
     enact(intents.set_parameter(full_dao, parameter="lineage_share_cap", value=3000, description="Cap 30%"))
     assert full_dao.contract("registry").maxLineageShareBps() == 3000
     enact(
@@ -149,8 +151,10 @@ def test_the_guardian_is_removed(full_dao, enact, accounts):
          "unknown governor setting 'quorum': choose one of voting_delay"),
         (lambda d, a: intents.set_governor_setting(d, setting="voting_delay", value="1d", description="x"),
          "integer number of seconds"),
-        (lambda d, a: intents.set_parameter(d, parameter="protocol_fee_bps", value=100, description="x"),
-         "settlement applies off-chain"),
+        (lambda d, a: intents.set_parameter(d, parameter="protocol_fee_bps", value=10_001, description="x"),
+         "from 0 to 10000 basis points"),
+        (lambda d, a: intents.set_parameter(d, parameter="protocol_fee_bps", value=500, description="x"),
+         "already 500 bps"),
         (lambda d, a: intents.set_parameter(d, parameter="lineage_share_cap", value=10_001, description="x"),
          "from 0 to 10000"),
         (lambda d, a: intents.set_parameter(d, parameter="unstake_cooldown", value=91 * DAY, description="x"),
