@@ -116,11 +116,13 @@ def status(network: str, proposal_id: int) -> None:
         click.echo(f"  for {format_tokens(s.for_)}, against {format_tokens(s.against)}, "
                    f"abstain {format_tokens(s.abstain)}")  # fmt: skip
         bps = s.quorum_progress_bps
-        click.echo(f"  quorum {format_tokens(s.quorum)}: {bps // 100}.{bps % 100:02d}% reached (For + Abstain)")
-        click.echo(f"  voting {when(s.snapshot)} to {when(s.deadline)}" + (f", executable {when(s.eta)}" if s.eta else ""))
+        click.echo(f"  quorum {format_tokens(s.quorum)}: {bps // 100}.{bps % 100:02d}% reached (For + Abstain)")  # fmt: skip
+        eta = f", executable {when(s.eta)}" if s.eta else ""
+        click.echo(f"  voting {when(s.snapshot)} to {when(s.deadline)}{eta}")
         if s.time_left is not None:
             click.echo(f"  {s.time_left[0]} in {duration(s.time_left[1])}")
-        click.echo(f"  treasury (timelock {timelock.address}): {format_tokens(token.balanceOf(timelock))} SAHARA")
+        treasury = format_tokens(token.balanceOf(timelock))
+        click.echo(f"  treasury (timelock {timelock.address}): {treasury} SAHARA")
 
 
 @gov.command("delegate")
