@@ -2,6 +2,7 @@
 deployed contracts, proposes, and prints the proposal id (computed locally, checked on-chain)."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -12,9 +13,21 @@ from sahara_dao.governance import intents, lifecycle
 from sahara_dao.governance.cli_common import account_option, deployment, network_option, when
 from sahara_dao.governance.errors import IntentError
 
+
+def _read_description(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.startswith("@"):
+        return value
+    path = Path(value[1:])
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"cannot read the description file {path}: {exc}") from None
+
+
 description_option = click.option(
-    "--description", required=True, help="Proposal text; its first line is the title voters see."
-)
+    "--description", required=True, callback=_read_description,
+    help="Proposal text, or @FILE to read it (Markdown) from a file; its first line is the title voters see.",
+)  # fmt: skip
 
 
 def _submit(network: str, account: str | None, build: Callable[[intents.Dao], lifecycle.Proposal]) -> None:

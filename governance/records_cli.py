@@ -3,6 +3,7 @@
 import time
 
 import click
+from eth_utils import is_address, to_checksum_address
 
 from sahara_dao.core.chain import connect
 from sahara_dao.core.db import session_scope
@@ -74,18 +75,32 @@ def proposals(network: str, chain_id: int | None, limit: int) -> None:
 @click.command()
 @network_option
 @chain_id_option
-@click.argument("proposal_id", type=int)
-def votes(network: str, chain_id: int | None, proposal_id: int) -> None:
-    """List the votes of PROPOSAL_ID from the indexed events, heaviest first, with reasons."""
+@click.argument("proposal_id", type=int, required=False)
+@click.option("--voter", default=None, help="Instead: every vote of this address, oldest first.")
+def votes(network: str, chain_id: int | None, proposal_id: int | None, voter: str | None) -> None:
+    """List the votes of PROPOSAL_ID (heaviest first), or of one --voter, with reasons, from the
+    indexed events."""
+    if (proposal_id is None) == (voter is None):
+        raise click.UsageError("give a PROPOSAL_ID or --voter ADDRESS (one of them)")
     chain_id, _ = _chain_and_clock(network, chain_id)
     with session_scope() as session:
-        rows = records.proposal_votes(session=session, chain_id=chain_id, proposal_id=proposal_id)
+        if voter is not None:
+            rows = records.voter_history(session=session, chain_id=chain_id, voter=_address(voter))
+        else:
+            rows = records.proposal_votes(session=session, chain_id=chain_id, proposal_id=proposal_id)
     if not rows:
-        return _empty(f"votes on proposal {proposal_id}", chain_id, network)
+        return _empty(f"votes by {voter}" if voter else f"votes on proposal {proposal_id}", chain_id, network)
     for vote in rows:
         reason = f'  "{vote.reason}"' if vote.reason else ""
-        click.echo(f"{vote.voter}  {Support(vote.support).name.lower():8} {format_tokens(vote.weight):>24}  "
+        where = f"proposal {vote.proposal_id}" if voter else vote.voter
+        click.echo(f"{where}  {Support(vote.support).name.lower():8} {format_tokens(vote.weight):>24}  "
                    f"{when(vote.occurred_at)}{reason}")  # fmt: skip
+
+
+def _address(value: str) -> str:
+    if not is_address(value):
+        raise click.BadParameter(f"{value!r} is not an address", param_hint="--voter")
+    return to_checksum_address(value)
 
 
 @click.command()

@@ -5,9 +5,11 @@ at the snapshot, late-quorum extensions, delegates, idempotent projection, reorg
 import itertools
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import delete
 from sqlmodel import select
 
+from sahara_dao.core.cli import cli
 from sahara_dao.core.indexer import json_value, record_chain
 from sahara_dao.core.models import ChainEvent
 from sahara_dao.core.units import UNIT
@@ -172,3 +174,20 @@ def test_projection_is_idempotent_and_follows_reorgs(session, history):
     p1 = view(session, P1, 2000)
     assert (p1.for_, p1.against, p1.voters) == (0, 1000 * UNIT, 1)
     assert p1.state is ProposalState.DEFEATED
+
+
+def test_the_read_commands_say_what_to_do_when_nothing_is_indexed(session, history):
+    """With --chain-id no chain is needed; an empty chain says to run `sahara index`; votes needs a
+    proposal or a voter; indexed rows are printed."""
+    runner = CliRunner()
+    out = runner.invoke(cli, ["gov", "proposals", "--chain-id", str(CHAIN + 1)], catch_exceptions=False)
+    assert (
+        out.exit_code == 0 and "no proposals indexed for chain 8: run `sahara index --network" in out.output
+    )
+    out = runner.invoke(cli, ["gov", "votes", "--chain-id", str(CHAIN)])
+    assert out.exit_code == 2 and "give a PROPOSAL_ID or --voter ADDRESS" in out.output
+    session.commit()
+    out = runner.invoke(cli, ["gov", "votes", str(P1), "--chain-id", str(CHAIN)], catch_exceptions=False)
+    assert out.output.splitlines()[0].startswith(f"{A}  for")
+    out = runner.invoke(cli, ["gov", "delegates", "--chain-id", str(CHAIN)], catch_exceptions=False)
+    assert "1. " + A in out.output and "9,000 votes  2 delegator(s)" in out.output
