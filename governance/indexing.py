@@ -5,6 +5,7 @@
 |----------------------------------------------------|------------------------------|
 | ProposalCreated (governor)                         | gov_proposal                 |
 | ProposalQueued / Executed / Canceled / Extended    | gov_proposal_step            |
+| CallExecuted (timelock)                            | gov_timelock_execution       |
 | VoteCast, VoteCastWithParams (governor)            | gov_vote                     |
 | DelegateChanged (token)                            | gov_delegation               |
 | DelegateVotesChanged (token)                       | gov_delegate_votes           |
@@ -25,6 +26,7 @@ from sqlmodel import SQLModel
 
 from sahara_dao.core.indexer import Projector, project_by_rules
 from sahara_dao.core.models import ChainEvent
+from sahara_dao.governance.lifecycle import Proposal
 from sahara_dao.governance.models import (
     GovDelegateVotes,
     GovDelegation,
@@ -32,6 +34,7 @@ from sahara_dao.governance.models import (
     GovProposalStep,
     GovSettingChange,
     GovSupplyChange,
+    GovTimelockExecution,
     GovVote,
 )
 
@@ -44,12 +47,19 @@ def _where(event: ChainEvent) -> dict[str, Any]:
 
 
 def _proposal(event: ChainEvent, a: Mapping[str, Any]) -> list[SQLModel]:
+    actions = Proposal(tuple(a["targets"]), tuple(int(v) for v in a["values"]),
+                       tuple(bytes.fromhex(c[2:]) for c in a["calldatas"]), a["description"])  # fmt: skip
     return [GovProposal(
         **_where(event), governor=event.address, proposal_id=str(a["proposalId"]), proposer=a["proposer"],
         targets=list(a["targets"]), values=[str(v) for v in a["values"]], calldatas=list(a["calldatas"]),
         signatures=list(a["signatures"]), description=a["description"], vote_start=int(a["voteStart"]),
-        vote_end=int(a["voteEnd"]), tx_hash=event.tx_hash,
+        vote_end=int(a["voteEnd"]), timelock_operation="0x" + actions.timelock_operation(event.address).hex(),
+        tx_hash=event.tx_hash,
     )]  # fmt: skip
+
+
+def _timelock_execution(event: ChainEvent, a: Mapping[str, Any]) -> list[SQLModel]:
+    return [GovTimelockExecution(**_where(event), operation=a["id"], call_index=int(a["index"]))]
 
 
 def _step(
@@ -104,6 +114,7 @@ RULES: dict[tuple[str, str], tuple[tuple[type[SQLModel], ...], Rows]] = {
     ("governor", "ProposalExecuted"): ((GovProposalStep,), _step("executed")),
     ("governor", "ProposalCanceled"): ((GovProposalStep,), _step("canceled")),
     ("governor", "ProposalExtended"): ((GovProposalStep,), _step("extended", "extendedDeadline")),
+    ("timelock", "CallExecuted"): ((GovTimelockExecution,), _timelock_execution),
     ("governor", "VoteCast"): ((GovVote,), _vote),
     ("governor", "VoteCastWithParams"): ((GovVote,), _vote),
     ("governor", "VotingDelaySet"): (SETTINGS, _setting("voting_delay", "oldVotingDelay", "newVotingDelay")),

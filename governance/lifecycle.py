@@ -60,6 +60,18 @@ class Proposal:
     def args(self) -> tuple:
         return list(self.targets), list(self.values), list(self.calldatas)
 
+    def timelock_operation(self, governor: str) -> bytes:
+        """The id of this proposal's batch in the timelock (GovernorTimelockControl): ``hashOperationBatch``
+        with no predecessor and the salt ``bytes20(governor) ^ descriptionHash``."""
+        salt = bytes(
+            a ^ b for a, b in zip(bytes.fromhex(governor[2:]) + bytes(12), self.description_hash, strict=True)
+        )
+        encoded = encode(
+            ["address[]", "uint256[]", "bytes[]", "bytes32", "bytes32"],
+            [list(self.targets), list(self.values), list(self.calldatas), bytes(32), salt],
+        )
+        return keccak(encoded)
+
 
 def propose(governor, proposal: Proposal, sender) -> int:
     """Submit ``proposal``; returns its id after checking it against the ``ProposalCreated`` event."""

@@ -47,6 +47,7 @@ class GovProposal(GovEventRow, table=True):
     description: str
     vote_start: int = bigint_field()  # the snapshot: pending up to and including it
     vote_end: int = bigint_field()  # the deadline before any late-quorum extension
+    timelock_operation: str = Field(max_length=HASH, index=True)  # its batch id in the timelock, 0x hex
     tx_hash: str = Field(max_length=HASH)
 
 
@@ -65,6 +66,18 @@ class GovProposalStep(GovEventRow, table=True):
     proposal_id: str = Field(max_length=UINT256_DIGITS)
     step: str = Field(max_length=16)  # one of PROPOSAL_STEPS
     value: int | None = bigint_field(default=None)  # eta (queued) or new deadline (extended)
+
+
+class GovTimelockExecution(GovEventRow, table=True):
+    """A call of a timelock operation executed (the timelock's CallExecuted): anyone may execute a
+    ready operation on the timelock directly, which the governor reports as Executed without a
+    ProposalExecuted event."""
+
+    __tablename__ = "gov_timelock_execution"
+    id: int | None = bigint_field(default=None, primary_key=True)
+    event_id: int = event_fk()
+    operation: str = Field(max_length=HASH, index=True)
+    call_index: int
 
 
 class GovVote(GovEventRow, table=True):
@@ -135,8 +148,3 @@ class GovSupplyChange(GovEventRow, table=True):
     event_id: int = event_fk()
     minted: int = amount_field()
     burned: int = amount_field()
-
-
-GOV_LIFECYCLE_TABLES: tuple[type[SQLModel], ...] = (
-    GovProposal, GovProposalStep, GovVote, GovDelegation, GovDelegateVotes, GovSettingChange, GovSupplyChange,
-)  # fmt: skip

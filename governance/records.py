@@ -10,14 +10,15 @@ What is derived, and how (the same rules as OpenZeppelin's ``Governor.state`` wi
 - tallies: the sums of the ``VoteCast``/``VoteCastWithParams`` weights by support;
 - quorum: total supply at the snapshot (mints minus burns up to ``voteStart``) times the quorum
   numerator in force at ``voteStart`` (the last ``QuorumNumeratorUpdated`` at or before it) / 100;
-- state: executed or canceled when such an event exists; else pending while ``now <= voteStart``,
+- state: executed or canceled when such an event exists (or the timelock executed its operation); else pending while ``now <= voteStart``,
   active while ``now <= deadline``; then defeated unless the quorum is reached (For + Abstain) and
   For beats Against; then queued when ``ProposalQueued`` exists, else succeeded. When the quorum
   cannot be derived (the governor's first events were not indexed) a closed, unqueued proposal has
   no state (``None``).
 
 A queued operation executed directly on the timelock (anyone may execute there) emits no
-``ProposalExecuted``: such a proposal stays queued here until the governor's own path runs.
+``ProposalExecuted``; its ``CallExecuted`` events (matched by the proposal's timelock operation id)
+make it executed here too, as the governor reports it.
 """
 
 from collections import defaultdict
@@ -34,6 +35,7 @@ from sahara_dao.governance.models import (
     GovProposalStep,
     GovSettingChange,
     GovSupplyChange,
+    GovTimelockExecution,
     GovVote,
 )
 
@@ -149,6 +151,16 @@ def _views(session: Session, chain_id: int, rows: list[GovProposal], now: int) -
             tallies[(governor, proposal_id)][support] += weight
             voters[(governor, proposal_id)] += 1
     views = []
+    executed_on_timelock: dict[str, int] = {}
+    operations = [row.timelock_operation for row in rows]
+    for start in range(0, len(operations), 500):
+        for operation, at in session.exec(
+            select(GovTimelockExecution.operation, GovTimelockExecution.occurred_at).where(
+                GovTimelockExecution.chain_id == chain_id,
+                GovTimelockExecution.operation.in_(operations[start : start + 500]),
+            )
+        ):
+            executed_on_timelock[operation] = min(at, executed_on_timelock.get(operation, at))
     for row in rows:
         key = (row.governor, row.proposal_id)
         by_step = {step.step: step for step in steps[key]}  # the last of each kind
@@ -158,7 +170,8 @@ def _views(session: Session, chain_id: int, rows: list[GovProposal], now: int) -
             description=row.description, targets=list(row.targets), values=[int(v) for v in row.values],
             calldatas=list(row.calldatas), created_at=row.occurred_at, vote_start=row.vote_start,
             deadline=extended.value if extended else row.vote_end, eta=queued.value if queued else None,
-            executed_at=by_step["executed"].occurred_at if "executed" in by_step else None,
+            executed_at=by_step["executed"].occurred_at if "executed" in by_step
+            else executed_on_timelock.get(row.timelock_operation),
             canceled_at=by_step["canceled"].occurred_at if "canceled" in by_step else None,
             for_=tallies[key][Support.FOR], against=tallies[key][Support.AGAINST],
             abstain=tallies[key][Support.ABSTAIN], voters=voters[key],
@@ -182,6 +195,8 @@ def _timeline(view: ProposalView, vote_end: int, steps: list[GovProposalStep]) -
             timeline.append(Step("voting ends (extended)", step.value))
         if step.step == "queued":
             timeline.append(Step("executable", step.value))
+    if view.executed_at is not None and all(step.step != "executed" for step in steps):
+        timeline.append(Step("executed on the timelock", view.executed_at))
     return sorted(timeline, key=lambda s: s.at)
 
 

@@ -6,16 +6,19 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import select
 
 from sahara_dao.core.chain import connect
 from sahara_dao.core.cli import cli
 from sahara_dao.core.contracts import project
+from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.nodes import AnvilNode, free_port, rpc_chain_id
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
 from sahara_dao.governance import intents, lifecycle
 from sahara_dao.governance.errors import ProposalError
+from sahara_dao.governance.models import GovProposal, GovTimelockExecution
 
 pytestmark = pytest.mark.anvil
 
@@ -178,6 +181,13 @@ def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
     assert "state canceled" in invoke("gov", "status", *network, str(to_cancel))
 
     invoke("index", *network)
+    with session_scope() as session:  # the operation id computed from ProposalCreated is the timelock's
+        operation = session.exec(select(GovProposal.timelock_operation).where(
+            GovProposal.proposal_id == str(proposal_id))).one()  # fmt: skip
+        executed = session.exec(
+            select(GovTimelockExecution).where(GovTimelockExecution.operation == operation)
+        ).all()
+        assert len(executed) == 1
     listed = invoke("gov", "proposals", *network)
     assert listed.index(str(to_cancel)) < listed.index(str(proposal_id))  # newest first
     assert "Cap lineage at 25%\n  state canceled" in listed

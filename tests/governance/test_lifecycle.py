@@ -53,6 +53,8 @@ def test_a_treasury_grant_runs_from_proposal_to_execution(dao, grant, accounts, 
     assert lifecycle.status(governor, proposal_id).state is ProposalState.SUCCEEDED
     lifecycle.queue(governor, grant, accounts[5])
     assert lifecycle.status(governor, proposal_id).eta > 0
+    operation = grant.timelock_operation(governor.address)  # what the indexer matches CallExecuted with
+    assert dao[3].timelock.isOperationPending(operation)
     chain.mine(deltatime=params.timelock_delay + 1)
     lifecycle.execute(governor, grant, accounts[5])
     assert lifecycle.status(governor, proposal_id).state is ProposalState.EXECUTED

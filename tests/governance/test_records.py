@@ -16,7 +16,7 @@ from sahara_dao.core.units import UNIT
 from sahara_dao.governance import records
 from sahara_dao.governance.indexing import projector
 from sahara_dao.governance.lifecycle import ProposalState
-from sahara_dao.governance.models import GovSettingChange, GovVote
+from sahara_dao.governance.models import GovProposal, GovSettingChange, GovVote
 
 CHAIN = 7
 ZERO = "0x" + "00" * 20
@@ -108,6 +108,23 @@ def test_states_follow_the_events_and_the_clock(session, history):
         ("created", 200), ("voting starts", 300), ("extended", 990), ("voting ends", 1000),
         ("voting ends (extended)", 1200), ("queued", 1300), ("executable", 2000), ("executed", 2100),
     ]  # fmt: skip
+
+
+def test_an_operation_executed_on_the_timelock_directly_executes_the_proposal(session, history):
+    """Anyone may execute a ready operation on the timelock: its CallExecuted (matched by the
+    proposal's operation id) makes the proposal executed, as the governor reports it."""
+    history.emit("governor", "ProposalQueued", 1300, proposalId=P1, etaSeconds=2000)
+    operation = session.exec(
+        select(GovProposal.timelock_operation).where(GovProposal.proposal_id == str(P1))
+    ).one()
+    history.emit(
+        "timelock", "CallExecuted", 2050, id="0x" + "00" * 32, index=0, target=GOVERNOR, value=0, data="0x"
+    )
+    assert view(session, P1, 2100).state is ProposalState.QUEUED  # another operation
+    history.emit("timelock", "CallExecuted", 2060, id=operation, index=0, target=GOVERNOR, value=0, data="0x")
+    p1 = view(session, P1, 2100)
+    assert p1.state is ProposalState.EXECUTED and p1.executed_at == 2060
+    assert p1.timeline[-1] == records.Step("executed on the timelock", 2060)
 
 
 def test_tallies_and_quorum_at_the_snapshot(session, history):

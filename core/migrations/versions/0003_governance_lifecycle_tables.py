@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("vote_start", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("vote_end", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("timelock_operation", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
         sa.Column("tx_hash", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
@@ -93,6 +94,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("gov_proposal", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_gov_proposal_proposer"), ["proposer"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_gov_proposal_timelock_operation"), ["timelock_operation"], unique=False
+        )
 
     op.create_table(
         "gov_proposal_step",
@@ -159,6 +163,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id"),
     )
     op.create_table(
+        "gov_timelock_execution",
+        sa.Column("chain_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("block_number", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("operation", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
+        sa.Column("call_index", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["chain_id"],
+            ["chain.chain_id"],
+        ),
+        sa.ForeignKeyConstraint(["event_id"], ["chain_event.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("gov_timelock_execution", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gov_timelock_execution_operation"), ["operation"], unique=False)
+
+    op.create_table(
         "gov_vote",
         sa.Column("chain_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("block_number", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -194,6 +219,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_gov_vote_proposal")
 
     op.drop_table("gov_vote")
+    with op.batch_alter_table("gov_timelock_execution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gov_timelock_execution_operation"))
+
+    op.drop_table("gov_timelock_execution")
     op.drop_table("gov_supply_change")
     with op.batch_alter_table("gov_setting_change", schema=None) as batch_op:
         batch_op.drop_index("ix_gov_setting_change_setting")
@@ -204,6 +233,7 @@ def downgrade() -> None:
 
     op.drop_table("gov_proposal_step")
     with op.batch_alter_table("gov_proposal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gov_proposal_timelock_operation"))
         batch_op.drop_index(batch_op.f("ix_gov_proposal_proposer"))
 
     op.drop_table("gov_proposal")
