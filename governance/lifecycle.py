@@ -97,11 +97,21 @@ def propose(governor, proposal: Proposal, sender) -> int:
 
 
 def cast_vote(governor, proposal_id: int, support: Support, voter, reason: str = ""):
-    """Vote For, Against or Abstain (with a reason when given); refuses when voting is not open."""
+    """Vote For, Against or Abstain (with a reason when given); refuses, before sending, when voting
+    is not open, when the voter has voted already, or had no votes at the proposal's snapshot."""
     state = ProposalState(governor.state(proposal_id))
     if state is not ProposalState.ACTIVE:
         raise ProposalError(
             f"proposal {proposal_id} is {state.name.lower()}, votes are taken only while active"
+        )
+    if governor.hasVoted(proposal_id, voter.address):
+        raise ProposalError(
+            f"{voter.address} has already voted on proposal {proposal_id}; a vote cannot be changed"
+        )
+    if governor.getVotes(voter.address, governor.proposalSnapshot(proposal_id)) == 0:
+        raise ProposalError(
+            f"{voter.address} had no votes at proposal {proposal_id}'s snapshot: votes count from delegations "
+            "made before a proposal's voting starts (`sahara gov delegate` for the next ones)"
         )
     if reason:
         return governor.castVoteWithReason(proposal_id, int(support), reason, sender=voter)

@@ -230,6 +230,21 @@ def test_steps_out_of_order_and_duplicates_are_refused(full_dao, accounts, chain
         lifecycle.execute(governor, proposal, accounts[5])
 
 
+def test_a_second_vote_and_a_vote_without_power_are_refused(full_dao, accounts, chain, proposed):
+    """Voting twice, or with no votes at the snapshot, is refused before a transaction is sent."""
+    governor = full_dao.governor
+    _, proposal_id = proposed("Votes")
+    chain.mine(deltatime=governor.votingDelay() + 1)
+    lifecycle.cast_vote(governor, proposal_id, Support.FOR, accounts[2])
+    with pytest.raises(ProposalError, match="has already voted"):
+        lifecycle.cast_vote(governor, proposal_id, Support.AGAINST, accounts[2])
+    lifecycle.delegate(full_dao.token, accounts[3].address, accounts[3])  # too late for this proposal
+    nonce = accounts[3].nonce
+    with pytest.raises(ProposalError, match="had no votes at proposal .* snapshot"):
+        lifecycle.cast_vote(governor, proposal_id, Support.AGAINST, accounts[3])
+    assert accounts[3].nonce == nonce
+
+
 def test_status_shows_time_left_and_quorum_progress(full_dao, accounts, chain, proposed):
     """Pending: time to the vote; active: time to the deadline and quorum progress in basis points."""
     governor = full_dao.governor
