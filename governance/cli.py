@@ -8,10 +8,11 @@ import click
 from sahara_dao.core.accounts import load_account
 from sahara_dao.core.chain import connect, is_local
 from sahara_dao.core.contracts import project
+from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens
-from sahara_dao.governance import lifecycle
+from sahara_dao.governance import lifecycle, records
 from sahara_dao.governance.cli_common import account_option, duration, network_option, when
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.errors import DeploymentError, ProposalError
@@ -88,15 +89,22 @@ def _proposals(governor) -> dict[int, lifecycle.Proposal]:
     found = {}
     for log in governor.ProposalCreated.range(0, chain.blocks.head.number + 1):
         args = log.event_arguments
-        found[args["proposalId"]] = lifecycle.Proposal(
-            tuple(args["targets"]), tuple(args["values"]), tuple(bytes(c) for c in args["calldatas"]),
-            args["description"],
-        )  # fmt: skip
+        found[args["proposalId"]] = lifecycle.proposal_of(
+            args["targets"], args["values"], args["calldatas"], args["description"]
+        )
     return found
 
 
 def _find(governor, proposal_id: int) -> lifecycle.Proposal:
-    proposal = _proposals(governor).get(proposal_id)
+    """The proposal's actions from the indexer's tables, else from the chain's ProposalCreated logs."""
+    from ape import chain
+
+    with session_scope() as session:
+        proposal = records.proposal_actions(
+            session=session, chain_id=chain.chain_id, governor=governor.address, proposal_id=proposal_id
+        )
+    if proposal is None:
+        proposal = _proposals(governor).get(proposal_id)
     if proposal is None:
         raise ProposalError(
             f"no proposal {proposal_id} on governor {governor.address}: list them with `sahara gov proposals`"

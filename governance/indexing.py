@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 
 from sahara_dao.core.indexer import Projector, project_by_rules
 from sahara_dao.core.models import ChainEvent
-from sahara_dao.governance.lifecycle import Proposal
+from sahara_dao.governance.lifecycle import proposal_of
 from sahara_dao.governance.models import (
     GovDelegateVotes,
     GovDelegation,
@@ -47,8 +47,7 @@ def _where(event: ChainEvent) -> dict[str, Any]:
 
 
 def _proposal(event: ChainEvent, a: Mapping[str, Any]) -> list[SQLModel]:
-    actions = Proposal(tuple(a["targets"]), tuple(int(v) for v in a["values"]),
-                       tuple(bytes.fromhex(c[2:]) for c in a["calldatas"]), a["description"])  # fmt: skip
+    actions = proposal_of(a["targets"], a["values"], a["calldatas"], a["description"])
     return [GovProposal(
         **_where(event), governor=event.address, proposal_id=str(a["proposalId"]), proposer=a["proposer"],
         targets=list(a["targets"]), values=[str(v) for v in a["values"]], calldatas=list(a["calldatas"]),

@@ -73,6 +73,15 @@ class Proposal:
         return keccak(encoded)
 
 
+def proposal_of(targets, values, calldatas, description: str) -> Proposal:
+    """A proposal from stored or decoded values: values as integers or decimal strings, calldatas as
+    bytes or 0x hex."""
+    return Proposal(
+        tuple(targets), tuple(int(v) for v in values),
+        tuple(bytes.fromhex(c[2:]) if isinstance(c, str) else bytes(c) for c in calldatas), description,
+    )  # fmt: skip
+
+
 def propose(governor, proposal: Proposal, sender) -> int:
     """Submit ``proposal``; returns its id after checking it against the ``ProposalCreated`` event."""
     threshold = governor.proposalThreshold()

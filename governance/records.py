@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sahara_dao.governance.lifecycle import ProposalState, Support, quorum_bps, time_left
+from sahara_dao.governance.lifecycle import (
+    Proposal,
+    ProposalState,
+    Support,
+    proposal_of,
+    quorum_bps,
+    time_left,
+)
 from sahara_dao.governance.models import (
     GovDelegateVotes,
     GovDelegation,
@@ -220,6 +227,18 @@ def get_proposal(*, session: Session, chain_id: int, proposal_id: int, now: int)
         select(GovProposal).where(GovProposal.chain_id == chain_id, GovProposal.proposal_id == str(proposal_id))
     ))  # fmt: skip
     return _views(session, chain_id, rows, now)[0] if rows else None
+
+
+def proposal_actions(*, session: Session, chain_id: int, governor: str, proposal_id: int) -> Proposal | None:
+    """The actions and description of an indexed proposal (what queue, execute and cancel send), or
+    None when the indexer has not seen it; checked against its id."""
+    row = session.exec(select(GovProposal).where(
+        GovProposal.chain_id == chain_id, GovProposal.governor == governor, GovProposal.proposal_id == str(proposal_id)
+    )).first()  # fmt: skip
+    if row is None:
+        return None
+    proposal = proposal_of(row.targets, row.values, row.calldatas, row.description)
+    return proposal if proposal.proposal_id == proposal_id else None
 
 
 def proposal_votes(*, session: Session, chain_id: int, proposal_id: int) -> list[GovVote]:

@@ -172,6 +172,7 @@ def test_the_gov_commands_take_a_proposal_through_its_life(nodes):
     assert "state active" in status and "quorum 400,000,000: 875.00% reached" in status
     assert re.search(r"voting ends in (7d|6d 23h \d+m)\n", status)  # a few seconds of the 7 days have passed
     _advance(uri, 7 * 86400 + 1)
+    invoke("index", *network)  # queue and execute now read the proposal's actions from the database
     assert "queued" in invoke("gov", "queue", *network, str(proposal_id))
     _advance(uri, 2 * 86400 + 1)
     assert "executed" in invoke("gov", "execute", *network, str(proposal_id))

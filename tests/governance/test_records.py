@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from sahara_dao.core.cli import cli
@@ -15,7 +15,7 @@ from sahara_dao.core.models import ChainEvent
 from sahara_dao.core.units import UNIT
 from sahara_dao.governance import records
 from sahara_dao.governance.indexing import projector
-from sahara_dao.governance.lifecycle import ProposalState
+from sahara_dao.governance.lifecycle import ProposalState, proposal_of
 from sahara_dao.governance.models import GovProposal, GovSettingChange, GovVote
 
 CHAIN = 7
@@ -149,6 +149,25 @@ def test_without_an_indexed_quorum_a_closed_proposal_has_no_state(session):
     assert view(session, P2, 350).state is ProposalState.ACTIVE
     orphan = view(session, P2, 500)
     assert orphan.state is None and orphan.quorum is None and orphan.quorum_progress_bps is None
+
+
+def test_the_actions_of_an_indexed_proposal_are_rebuilt_and_checked(session, history):
+    """proposal_actions gives what queue/execute send, only when it hashes to the stored id."""
+    real = proposal_of([GOVERNOR], [5], ["0x1234"], "Real")
+    history.created(real.proposal_id, 240, 300, 1000, "Real")
+    session.exec(update(GovProposal).where(GovProposal.proposal_id == str(real.proposal_id))
+                 .values(values=["5"], calldatas=["0x1234"]))  # fmt: skip
+    found = records.proposal_actions(
+        session=session, chain_id=CHAIN, governor=GOVERNOR, proposal_id=real.proposal_id
+    )
+    assert found == real
+    assert (
+        records.proposal_actions(session=session, chain_id=CHAIN, governor=GOVERNOR, proposal_id=P1) is None
+    )
+    assert (
+        records.proposal_actions(session=session, chain_id=CHAIN, governor=A, proposal_id=real.proposal_id)
+        is None
+    )
 
 
 def test_votes_delegates_and_histories(session, history):
