@@ -54,7 +54,7 @@ dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db),
 	  --server.headless true --browser.gatherUsageStats false
 
 screenshots: setup  ## run the dashboards' browser test and keep a screenshot of each page in docs/screenshots/
-	SAHARA_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots SAHARA_REQUIRE_CHROMIUM=1 $(PY) -m pytest -q -p no:ape_test tests/dashboards/test_browser.py
+	SAHARA_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots SAHARA_REQUIRE_CHROMIUM=1 $(PY) -m pytest -q -p no:ape_test tests/dashboards/test_browser.py tests/dashboards/test_vote.py
 
 test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging)
 	$(PY) -m pytest tests

@@ -13,6 +13,7 @@ pages = {
     ],
     "Governance": [
         st.Page("app_pages/proposals.py", title="Proposals & votes", icon=":material/how_to_vote:"),
+        st.Page("app_pages/vote.py", title="Vote from the dashboard", icon=":material/draw:"),
     ],
 }
 st.navigation(pages).run()

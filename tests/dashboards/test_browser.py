@@ -27,6 +27,7 @@ PAGES = {  # URL path -> (screenshot name, text the page must show)
     "staking": ("staking", "Total staked"),
     "settlements": ("settlements", "Epochs settled"),
     "proposals": ("proposals", "score (ranked-choice)"),
+    "vote": (None, "sahara node start"),  # no chain running here: the page says what to start (test_vote.py votes)
 }
 
 
@@ -42,6 +43,8 @@ def test_every_page_renders_without_an_exception(demo_copy, tmp_path):
             assert page.exceptions() == [], f"/{path}: {page.exceptions()}"
             assert "Traceback" not in text, f"/{path} shows a traceback"
             assert expected in text, f"/{path} does not show {expected!r}"
+            if name is None:
+                continue
             shot = tmp_path / f"{name}.png"
             page.screenshot(shot)
             assert shot.stat().st_size > 20_000, f"/{path}: the screenshot is blank"

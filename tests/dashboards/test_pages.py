@@ -154,6 +154,23 @@ def test_an_empty_database_says_to_run_the_demo(tmp_path, monkeypatch):
             assert any(expected in e.value for e in [*at.error, *at.info]), page
 
 
+def test_proposals_show_the_demo_grant_with_tallies_quorum_and_voters(app):
+    """The executed grant: three voters, For/Against/Abstain as cast, quorum progress, delegates."""
+    at = app("proposals")
+    shown = metrics(at)
+    assert (shown["On-chain proposals"], shown["Executed"], shown["Votes cast"]) == ("1", "1", "3")
+    proposals = frame(at, "quorum reached")
+    row = proposals.iloc[0]
+    assert (row["state"], row["For"], row["Against"], row["Abstain"]) == ("executed", "3,500,000,000", "500,000,000", "1,200,000,000")
+    assert row["quorum reached"] == "1175.0 %"  # (For + Abstain) / 4% of 10,000,000,000
+    voters = frame(at, "support")
+    assert list(voters["support"]) == ["For", "Abstain", "Against"] and voters.iloc[0]["weight"] == "3,500,000,000"
+    assert "Bounties grow the data supply" in set(voters["reason"])
+    delegates = frame(at, "voting power")
+    assert len(delegates) >= 3 and (delegates["delegators"] >= 1).all()
+    assert "No off-chain poll yet" in " ".join(i.value for i in at.info)
+
+
 def test_polls_show_results_per_voting_type(app, demo_copy):
     """A ranked-choice poll run on a copy of the demo's database: its result and ballots in words."""
     at = app("proposals", db_url=demo_copy["url"])
@@ -165,3 +182,9 @@ def test_polls_show_results_per_voting_type(app, demo_copy):
                                        "(1st) Agents, (2nd) Datasets, (3rd) Models",
                                        "(1st) Models, (2nd) Datasets, (3rd) Agents"}  # fmt: skip
     assert set(received["status"]) == {"accepted"}
+
+
+def test_the_vote_page_says_to_start_the_chain(app):
+    """Without a running node the page cannot build a ballot, and says what to start."""
+    at = app("vote")
+    assert any("sahara node start" in e.value for e in at.error)
