@@ -7,6 +7,8 @@ from app_common import TTL, read, sahara, short, sidebar, table, when
 
 from sahara_dao.token import settlement_report as report
 from sahara_dao.token.analytics import accounts_count
+from sahara_dao.token.epochs import verify_epoch_file
+from sahara_dao.token.errors import TokenError
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -39,6 +41,11 @@ def batches(url: str, chain_ids: tuple[int, ...]):
 @st.cache_data(ttl=TTL, show_spinner=False)
 def batch_lines(url: str, batch_id: str):
     return [line.model_dump() for line in read(url, report.payout_lines, batch_id=batch_id)]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def recompute(path: str):
+    return verify_epoch_file(path)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -80,7 +87,21 @@ else:
             "publish tx": e.publish_tx or ""} for e in reversed(rows)],
           amounts=("earned", "cumulative total", "protocol fee"), key="set_epochs", filename="epochs.csv")  # fmt: skip
     with st.expander("Re-verify an epoch from its file"):
-        st.caption("Anyone can recompute an epoch's root from its epoch file alone and compare it with the vault's:")
+        by_name = {f"{ctx.label(e.chain_id)} · epoch {e.epoch}": e for e in reversed(rows)}
+        picked = by_name[st.selectbox("Epoch", list(by_name), key="set_verify_epoch")]
+        if st.button("Recompute its root from the epoch file", key="set_verify"):
+            try:
+                check = recompute(picked.epoch_file)
+            except TokenError as exc:
+                st.error(str(exc))
+            else:
+                against = [("the database's", picked.root)] + ([("the vault's", picked.vault_root)] if picked.vault_root else [])
+                differs = [f"{name} {root}" for name, root in against if root.lower() != check.root.lower()]
+                if check.problems or differs:
+                    st.error(f"The file recomputes {check.root}; " + "; ".join(check.problems + [f"differs from {d}" for d in differs]))
+                else:
+                    st.success(f"The file alone recomputes {check.root}: the same as " + " and ".join(n for n, _ in against) + " root.")
+        st.caption("Anyone can do the same from the file, and compare with the root the vault holds on chain:")
         st.code("\n".join(f"{e.verify_command(ctx.ecosystems[e.chain_id])}   # {e.epoch_file}" for e in reversed(rows)),
                 language="bash")  # fmt: skip
 

@@ -107,6 +107,9 @@ def test_settlements_show_each_epoch_root_verified_and_fully_claimed(app, on_dem
     lines = frame(at, "labeler")
     assert len(lines) == 3 and "0" not in set(lines["amount"])  # the labeler under the quality floor is not in the batch
     assert any("sahara verify-epoch --chain ethereum --epoch 1" in c.value for c in at.code)
+    at.button(key="set_verify").click().run()  # the newest epoch shown first: bsc's
+    bsc_root = next(r for r in epochs["root"] if r in roots and epochs.set_index("root").loc[r, "chain"].startswith("bsc"))
+    assert at.success[-1].value.startswith(f"The file alone recomputes {bsc_root}: the same as the database's and the vault's")
 
 
 def test_staking_without_stakes_says_how_to_stake(app):
