@@ -37,7 +37,7 @@ else:
                            for at, s, u in series for kind, amount in (("staked", s), ("unbonding", u))])  # fmt: skip
     st.subheader("Staked over time")
     st.altair_chart(alt.Chart(points).mark_line(interpolate="step-after", point=True).encode(
-        x=alt.X("time:T"), y=alt.Y("SAHARA:Q"), color="kind:N",
+        x=alt.X("time:T", title=None, axis=alt.Axis(format="%Y-%m-%d %H:%M")), y=alt.Y("SAHARA:Q"), color="kind:N",
         tooltip=["time:T", "kind", alt.Tooltip("SAHARA:Q", format=",.4f")]), width="stretch")  # fmt: skip
 
 st.subheader("Reward rate")

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from sahara_dao.core.db import get_engine
 from sahara_dao.core.settings import get_settings
+from sahara_dao.core.units import UNIT
 from sahara_dao.governance.models import GovVote
 
 pytestmark = pytest.mark.anvil
@@ -51,6 +52,30 @@ PROVIDER = """
 """
 
 
+STAKER, STAKED, UNSTAKED = 5, 600 * UNIT, 150 * UNIT  # dev 5 holds what it earned and was paid in the demo
+
+
+def _calldata(selector: str, *words: int | str) -> str:
+    """ABI calldata of a function taking only static words (addresses as 0x-hex, integers)."""
+    return "0x" + selector + "".join((int(w, 16) if isinstance(w, str) else w).to_bytes(32, "big").hex() for w in words)
+
+
+def _view(uri: str, to: str, selector: str, *words: int | str) -> int:
+    return int(rpc(uri, "eth_call", {"to": to, "data": _calldata(selector, *words)}, "latest"), 16)
+
+
+def stake(uri: str, data: Path) -> None:
+    """dev 5 stakes through SaharaStaking and asks to unstake part of it (anvil signs for its dev accounts)."""
+    record = json.loads((data / "deployments" / f"{CHAIN_IDS['ethereum']}.json").read_text())["contracts"]
+    staker = dev(STAKER).address
+    for to, payload in ((record["token"], _calldata("095ea7b3", record["staking"], STAKED)),
+                        (record["staking"], _calldata("7acb7757", STAKED, staker)),
+                        (record["staking"], _calldata("23095721", UNSTAKED))):  # fmt: skip
+        rpc(uri, "eth_sendTransaction", {"from": staker, "to": to, "data": payload})
+        rpc(uri, "evm_increaseTime", 6 * 3600)  # hours apart, as the chart of stake over time shows them
+        rpc(uri, "evm_mine")
+
+
 @pytest.fixture(scope="module")
 def live_demo(demo_data, tmp_path_factory):
     """A copy of the demo's data directory with its chains running and a proposal open for voting."""
@@ -68,8 +93,9 @@ def live_demo(demo_data, tmp_path_factory):
         proposal_id = int(re.search(r"proposal (\d+) created", out.stdout).group(1))
         rpc(uri, "evm_increaseTime", 86_400 + 1)  # governance/params.yaml's voting delay
         rpc(uri, "evm_mine")
+        stake(uri, data)  # after the snapshot: the votes counted are the ones before it
         sahara(env, "index", "--network", NETWORK)
-        yield {"env": env, "dir": data, "proposal_id": proposal_id}
+        yield {"env": env, "dir": data, "proposal_id": proposal_id, "uri": uri}
     finally:
         sahara(env, "node", "stop")
 
@@ -95,6 +121,20 @@ def vote_page(**state):
     at.switch_page("app_pages/vote.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def test_staking_replayed_from_the_index_equals_the_contract(live_demo):
+    """Total staked, unbonding and the staker's stake as the page computes them equal SaharaStaking's views."""
+    from sahara_dao.token.staking_report import staking_states
+
+    with Session(get_engine(f"sqlite:///{live_demo['dir'] / 'sahara.db'}")) as session:
+        state = staking_states(session=session, chain_ids=[CHAIN_IDS["ethereum"]])[CHAIN_IDS["ethereum"]]
+    staking = json.loads((live_demo["dir"] / "deployments" / f"{CHAIN_IDS['ethereum']}.json").read_text())["contracts"]["staking"]
+    uri, staker = live_demo["uri"], dev(STAKER).address
+    assert state.staked == _view(uri, staking, "817b1cd2") == STAKED - UNSTAKED  # totalStaked()
+    assert state.unbonding == _view(uri, staking, "350fd0be") == UNSTAKED  # totalUnbonding()
+    assert state.positions[staker].staked == _view(uri, staking, "af500ba3", staker)  # stakedOf(staker)
+    assert [p.account for p in state.queue()] == [staker]
 
 
 def test_a_development_account_votes_through_the_relay(on_live):
@@ -161,6 +201,13 @@ def test_a_ballot_signed_in_the_browser_wallet_is_relayed_and_counted(live_demo,
         page.click("Check again")
         page.wait_for(f"Counted on chain: the governor has {voter.address}'s vote")
         assert page.exceptions() == []
+
+        page.open(f"{url}/staking")  # the stake made on this chain, as the page replays it
+        text = page.wait_for("Unbonding queue")
+        assert "450 SAHARA" in text and "150 SAHARA" in text and page.exceptions() == []
+        page.screenshot(tmp_path / "staking.png")
+        if target := os.environ.get("SAHARA_SCREENSHOT_DIR"):
+            shutil.copy(tmp_path / "staking.png", Path(target) / "staking.png")
 
     sahara(live_demo["env"], "index", "--network", NETWORK)
     with Session(get_engine(f"sqlite:///{live_demo['dir'] / 'sahara.db'}")) as session:
