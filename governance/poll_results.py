@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from sahara_dao.core.units import format_tokens
 from sahara_dao.governance import voting
 from sahara_dao.governance.models import PollProposal, PollResult, PollVote
 from sahara_dao.governance.polls import (
@@ -137,8 +138,9 @@ def get_result(session: Session, proposal_id: str) -> PollResult:
 
 
 def format_sahara(value: float) -> str:
-    """A float SAHARA figure for people: thousands separators, at most 6 decimals."""
-    return f"{value:,.6f}".rstrip("0").rstrip(".")
+    """A float score (snapshot.js's doubles) for people: thousands separators, at most 2 decimals (a
+    double near 10**10 SAHARA holds about 6 exact decimals; more would show rounding noise)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def describe(session: Session, proposal_id: str) -> list[str]:
@@ -151,7 +153,7 @@ def describe(session: Session, proposal_id: str) -> list[str]:
     chains = sorted(result.scores_by_chain, key=int)
     lines = [
         f"proposal {proposal.id} ({proposal.type}, space {proposal.space}): {proposal.title}",
-        f"  {result.state}; {result.votes} votes counted; voting power {format_sahara(to_float(result.vp_total))} "
+        f"  {result.state}; {result.votes} votes counted; voting power {format_tokens(result.vp_total)} "
         f"{space.symbol}; quorum {quorum}",
         f"  {'choice':24} {'score':>16} " + " ".join(f"{s.name:>18}" for s in space.strategies)
         + " " + " ".join(f"{'chain ' + c:>16}" for c in chains),

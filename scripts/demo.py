@@ -1,11 +1,13 @@
 """The main job on the embedded default: two local anvil chains (ethereum and bsc), the DAO and the
 economy contracts deployed on both (and deployed again to show it is idempotent), one proposal
-taken from proposal to an executed treasury transfer on ethereum, then the AI-asset economy on both
+taken from proposal to an executed treasury transfer on ethereum (a holder delegates by signature and
+the votes are EIP-712 ballots relayed gaslessly in one Multicall3 batch), then the AI-asset economy on both
 chains: a dataset, a model trained on it and an agent using the model are registered, licenses of
 each kind are sold, API calls and pay-per-use requests are metered (a malformed record is
 quarantined), each chain is indexed into the database and settled for its epoch (lineage split, root
 published, settled again to show nothing is published twice, verified from the epoch file alone), and
-every contributor claims. Run it with `make demo`; a second run settles the next epochs.
+every contributor claims; labelers are paid; holders and contributors rank the next grant round in
+an off-chain, Snapshot-compatible ranked-choice poll, tallied here. Run it with `make demo`; a second run settles the next epochs.
 
 This file only wires library calls together; the logic lives in sahara_dao.
 """
@@ -28,7 +30,10 @@ from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT, format_tokens
 from sahara_dao.governance import intents, lifecycle
 from sahara_dao.governance.deploy import deploy_dao
+from sahara_dao.governance.models import RelayStatus
 from sahara_dao.governance.params import load_params
+from sahara_dao.governance.relay import RelayContracts, load_relay_config, sign_delegation, sign_vote, submit
+from sahara_dao.governance.relay_send import relay_pending
 from sahara_dao.inference.build_models import build_quality_model
 from sahara_dao.inference.ledger import ChainLedger
 from sahara_dao.inference.providers import default_providers
@@ -82,7 +87,7 @@ def deploy_everywhere(settings, genesis, params) -> dict:
     return records
 
 
-def run_proposal(record, params) -> None:
+def run_proposal(record, params) -> lifecycle.ProposalStatus:
     from ape import chain
 
     contracts = project()
@@ -92,11 +97,31 @@ def run_proposal(record, params) -> None:
     community, airdrop, team_member, recipient = (load_account(f"dev:{i}", local=True) for i in (2, 3, 4, 8))
     team_wallet = contracts.SaharaVestingWallet.at(record.address(f"vesting/team/{team_member.address}"))
 
-    say("  delegation: community and airdrop holders delegate to themselves; a team member delegates")
-    say("              the votes locked in their vesting wallet to themselves")
+    relay = RelayContracts.from_record(record)
+    relay_config = load_relay_config(get_settings().relay_file)
+    relayer = load_account("dev:7", local=True)  # pays the gas of every relayed signature
+
+    def relay_signed(envelopes: list[dict]) -> None:
+        with session_scope() as session:
+            for envelope in envelopes:
+                row = submit(session, relay, envelope, config=relay_config)
+                if row.status == RelayStatus.REJECTED:
+                    raise SaharaError(f"the relay refused a signature ({row.code}): {row.detail}")
+            report = relay_pending(session, relay, relayer, config=relay_config)
+            if report.failed or len(report.cast) != len(envelopes):
+                raise SaharaError(f"the relay cast {len(report.cast)} of {len(envelopes)} signatures")
+            noun = "signature" if len(report.cast) == 1 else "signatures"
+            say(f"  relayed    {len(report.cast)} {noun} in {report.sent} Multicall3 transaction(s) paid by "
+                f"{relayer.address[:10]}…, {report.gas_used:,} gas; the signers paid none")  # fmt: skip
+
+    say("  delegation: the community holder delegates to itself; a team member delegates the votes locked")
+    say("              in their vesting wallet; the airdrop holder signs its delegation (EIP-712), gasless")
     lifecycle.delegate(token, community.address, community)
-    lifecycle.delegate(token, airdrop.address, airdrop)
     team_wallet.invoke_transaction("delegate", token.address, team_member.address, sender=team_member)
+    if token.delegates(airdrop.address) == airdrop.address:
+        say("              (the airdrop holder delegated in an earlier run)")
+    else:
+        relay_signed([sign_delegation(relay, airdrop, airdrop.address, expiry=chain.pending_timestamp + 3600)])
     chain.mine(deltatime=1)
 
     count = len(list(governor.ProposalCreated.range(0, chain.blocks.head.number + 1)))
@@ -111,9 +136,13 @@ def run_proposal(record, params) -> None:
     say(f"             state {lifecycle.status(governor, proposal_id).state.name.lower()}")
 
     chain.mine(deltatime=params.voting_delay + 1)
-    lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.FOR, community, "Bounties grow the data supply")
-    lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.AGAINST, airdrop, "Too early")
-    lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.ABSTAIN, team_member)
+    say("  ballots    three holders sign their votes (EIP-712 castVoteBySig ballots, reasons kept); the relay")
+    say("             checks each off-chain, then casts them in one batch")
+    relay_signed([
+        sign_vote(relay, community, proposal_id, lifecycle.Support.FOR, reason="Bounties grow the data supply"),
+        sign_vote(relay, airdrop, proposal_id, lifecycle.Support.AGAINST, reason="Too early"),
+        sign_vote(relay, team_member, proposal_id, lifecycle.Support.ABSTAIN),
+    ])  # fmt: skip
     tally = lifecycle.status(governor, proposal_id)
     say(f"  voted      for {format_tokens(tally.for_)}, against {format_tokens(tally.against)}, "
         f"abstain {format_tokens(tally.abstain)} (quorum {format_tokens(tally.quorum)})")  # fmt: skip
@@ -135,6 +164,7 @@ def run_proposal(record, params) -> None:
         f"{format_tokens(after['recipient']):>16}")  # fmt: skip
     if after["treasury"] != before["treasury"] - GRANT or after["recipient"] != before["recipient"] + GRANT:
         raise SaharaError("the treasury transfer did not move exactly the granted amount")
+    return final
 
 
 DATASET, MODEL, AGENT = 0, 1, 2  # IAssetRegistry.AssetKind
@@ -338,6 +368,32 @@ def pay_labelers(ecosystem: str, record) -> None:
             raise SaharaError(f"labelers on {ecosystem} were not paid exactly once")
 
 
+POLL_CHOICES = ["Datasets", "Models", "Agents"]
+
+
+def run_offchain_poll(records: dict) -> tuple[str, list[float]]:
+    """An off-chain ranked-choice poll (Snapshot-compatible signed messages): two token holders and the
+    three contributors of the dataset (their Receipts give them a voice) rank the next grant round."""
+    from sahara_dao.governance.poll_results import describe
+    from sahara_dao.governance.polls import run_poll
+    from sahara_dao.governance.spaces import load_space_file
+
+    for ecosystem in records:  # voting power is read from the index: bring it up to date first
+        index_network(f"{ecosystem}:local:foundry")
+    space = load_space_file(network=records["ethereum"].chain_id, chains=[r.chain_id for r in records.values()])
+    key = {i: load_account(f"dev:{i}", local=True).private_key for i in range(2, 7)}
+    ballots = [(key[2], [1, 2, 3]), (key[3], [3, 1, 2]),                      # holders: community, airdrop
+               (key[4], [2, 1, 3]), (key[5], [2, 3, 1]), (key[6], [3, 2, 1])]  # contributors (Receipts)
+    with session_scope() as session:
+        proposal, result, votes = run_poll(session, space, proposer_key=key[2], title="Next grant round",
+                                           choices=POLL_CHOICES, ballots=ballots)  # fmt: skip
+        say(f"  poll       {proposal.id[:18]}… in space {space.id}: {len(votes)} signed ballots, snapshot block "
+            + ", ".join(f"{block} on chain {chain_id}" for chain_id, block in proposal.snapshot_blocks.items()))  # fmt: skip
+        for line in describe(session, proposal.id):
+            say(f"  {line}")
+        return proposal.id, list(result.scores)
+
+
 def main() -> int:
     from ape.logging import logger
 
@@ -345,7 +401,7 @@ def main() -> int:
     settings = get_settings()
     genesis = load_genesis(settings.genesis_file)
     params = load_params(settings.governance_file)
-    say("sahara-dao demo: local chains, deployment, one DAO proposal to an executed treasury transfer\n")
+    say("sahara-dao demo: local chains, deployment, a DAO proposal voted gaslessly, the AI-asset economy, an off-chain poll\n")
     say("1. local chains")
     nodes = start_chains(settings)
     try:
@@ -356,7 +412,7 @@ def main() -> int:
             say(f"  {'':9} timelock (treasury) {record.address('timelock')}")
         say("\n3. a treasury grant on ethereum, from proposal to execution")
         with connect("ethereum:local:foundry"):
-            run_proposal(records["ethereum"], params)
+            onchain = run_proposal(records["ethereum"], params)
         say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
         model_file = build_quality_model(settings.data_dir / "models" / "build")
         say(f"  model      {model_file.name}: a labeling-quality classifier trained here and exported to ONNX, "
@@ -375,6 +431,15 @@ def main() -> int:
         say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
         for ecosystem in markets:
             pay_labelers(ecosystem, records[ecosystem])
+        say("\n7. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
+        poll_id, scores = run_offchain_poll(records)
+        say("\nsummary")
+        say(f"  DAO proposal (on-chain, votes relayed gaslessly): {onchain.state.name.lower()}; for "
+            f"{format_tokens(onchain.for_)}, against {format_tokens(onchain.against)}, abstain "
+            f"{format_tokens(onchain.abstain)} SAHARA")  # fmt: skip
+        ranked = sorted(zip(POLL_CHOICES, scores, strict=True), key=lambda pair: -pair[1])
+        say(f"  off-chain poll {poll_id[:10]}… (ranked-choice): winner {ranked[0][0]}; "
+            + ", ".join(f"{choice} {score:,.0f}" for choice, score in ranked))  # fmt: skip
         say(f"\ndone. Deployments are recorded in {settings.deployments_dir}")
         return 0
     except SaharaError as exc:

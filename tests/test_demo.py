@@ -19,6 +19,10 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     for state in ("state pending", "state succeeded", "state executed"):
         assert state in text
     assert "2,000,000,000    1,999,000,000" in text
+    # governance: a delegation by signature and three EIP-712 ballots relayed gaslessly (one batch each)
+    assert "relayed    1 signature in 1 Multicall3 transaction(s)" in text
+    assert "relayed    3 signatures in 1 Multicall3 transaction(s)" in text
+    assert "voted      for 3,500,000,000, against 500,000,000, abstain 1,200,000,000" in text
     assert "0        1,000,000" in text
     assert {p.name for p in (tmp_path / "deployments").iterdir()} == {"31937.json", "31938.json"}
     # the economy on both chains: assets, licenses, metering, settlement, verification, claims in full
@@ -42,6 +46,12 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert flat.count("4 results stored, 1 quarantined") == 2 and flat.count("paid again: 0 batches sent") == 2
     assert "dev 7: 200 items, accuracy 100% -> quality 110%, paid 110 SAHARA" in flat
     assert "dev 8: 60 items, accuracy 50% -> quality 0%, paid 0 SAHARA" in flat
+    # the off-chain poll: holders and contributors (Receipts) rank choices; every ballot counts
+    assert "5 signed ballots" in flat and "final; 5 votes counted" in flat and "quorum reached" in flat
+    assert "receipt-holders" in flat and "chain 31937" in flat and "chain 31938" in flat
+    assert ("summary DAO proposal (on-chain, votes relayed gaslessly): executed; for 3,500,000,000, against "
+            "500,000,000, abstain 1,200,000,000 SAHARA") in flat
+    assert "(ranked-choice): winner Datasets; Datasets 6,999,978,200, Models 1,550,003,721" in flat
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
 
     # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
@@ -51,5 +61,7 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     flat = " ".join(again.stdout.split())
     assert "epoch 2: 1,600 SAHARA of license fees" in flat and "epoch 2: 3,200 SAHARA of license fees" in flat
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2 and "state executed" in flat
-    assert "ana (dataset creator) 420.926 420.926 841.852" in flat  # cumulative: one claim per epoch's earnings
+    assert "ana (dataset creator) 420.926 420.926 841.852" in flat
+    assert "(the airdrop holder delegated in an earlier run)" in flat and "relayed 3 signatures" in flat
+    assert "winner Datasets" in flat  # cumulative: one claim per epoch's earnings
     assert (tmp_path / "epochs" / "31938" / "epoch-2.json").exists()
