@@ -31,10 +31,9 @@ PAGES = {  # URL path -> (screenshot name, text the page must show)
 }
 
 
-def test_every_page_renders_without_an_exception(demo_copy, tmp_path):
-    """Every page opens, shows its figures and no exception; a screenshot of each is saved (the demo's
-    data, with a closed off-chain poll)."""
-    env = demo_copy["env"]
+def test_every_page_renders_without_an_exception(on_demo, tmp_path):
+    """Every page opens, shows its figures and no exception; a screenshot of each is saved."""
+    env = on_demo["env"] | {"SAHARA_DATA_DIR": str(on_demo["dir"])}
     target = os.environ.get("SAHARA_SCREENSHOT_DIR")
     with served_app(env) as url, browser() as page:
         for path, (name, expected) in PAGES.items():

@@ -71,9 +71,11 @@ def stake(uri: str, data: Path) -> None:
     for to, payload in ((record["token"], _calldata("095ea7b3", record["staking"], STAKED)),
                         (record["staking"], _calldata("7acb7757", STAKED, staker)),
                         (record["staking"], _calldata("23095721", UNSTAKED))):  # fmt: skip
-        rpc(uri, "eth_sendTransaction", {"from": staker, "to": to, "data": payload})
+        tx = rpc(uri, "eth_sendTransaction", {"from": staker, "to": to, "data": payload})
         rpc(uri, "evm_increaseTime", 6 * 3600)  # hours apart, as the chart of stake over time shows them
         rpc(uri, "evm_mine")
+        receipt = rpc(uri, "eth_getTransactionReceipt", tx)
+        assert receipt and receipt["status"] == "0x1", (payload[:10], receipt)
 
 
 @pytest.fixture(scope="module")
