@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
     indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
+    # The pipelines (Airflow DAGs in dags/, see dags/README.md).
+    pipeline_networks: list[str] | None = None  # Ape network choices the DAGs map over; None: every local chain
+    settlement_deadlines: dict[str, int] = {  # stage -> seconds after the epoch's end by which it must be done
+        "compute": 6 * 3600, "publish": 12 * 3600, "verify": 24 * 3600,
+    }  # fmt: skip
+    gpu_pool_slots: int = Field(1, ge=1)  # inference batches run at once (the Airflow `gpu` pool)
+    inference_max_batch: int = Field(64, ge=1)  # rows per onnxruntime batch in the scheduled runs
+    inference_prices: dict[int, dict[int, int]] = {}  # chain id -> asset id -> base units per scored row
+    meter_account: str = "dev:9"  # holds METER_ROLE (an Ape alias off local chains)
+    alert_webhook: str | None = None  # URL that receives each new alert as a JSON POST (Slack, PagerDuty, ...)
+
+    @property
+    def networks(self) -> list[str]:
+        """The networks the pipelines work on: ``pipeline_networks``, else each local chain's."""
+        if self.pipeline_networks is not None:
+            return list(self.pipeline_networks)
+        return [f"{ecosystem}:local:foundry" for ecosystem in sorted(self.local_chains)]
 
     @property
     def deployments_dir(self) -> Path:

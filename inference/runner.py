@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -243,3 +244,46 @@ def usage_record(request: InferenceRequest) -> dict:
     return {"request_id": request.request_id, "chain_id": request.chain_id, "asset_id": request.asset_id,
             "license_id": request.license_id, "account": request.account, "units": request.units,
             "amount": request.amount, "occurred_at": request.ran_at}  # fmt: skip
+
+
+# --- for schedulers (Airflow's inference_batches): plain values in and out -------------------------------
+
+
+@contextmanager
+def _network_ledger(network: str, meter_account: str | None):
+    from sahara_dao.core.accounts import load_account
+    from sahara_dao.core.chain import connect, is_local
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.inference.ledger import ChainLedger
+
+    with connect(network):
+        yield ChainLedger(load_account(meter_account or get_settings().meter_account, local=is_local(network)))
+
+
+def run_network(network: str, *, max_batch: int | None = None, meter_account: str | None = None) -> dict:
+    """Run the pending requests of ``network``'s chain at the configured prices
+    (``SAHARA_INFERENCE_PRICES``), on the chain's clock; rerunning after a crash repeats nothing."""
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.inference.providers import default_providers
+    from sahara_dao.inference.sinks import load_usage_sinks
+
+    settings = get_settings()
+    with _network_ledger(network, meter_account) as ledger:
+        summary = run_pending(ledger=ledger, providers=default_providers(), sinks=load_usage_sinks(),
+                              prices=settings.inference_prices.get(ledger.chain_id, {}),
+                              max_batch=max_batch or settings.inference_max_batch, clock=ledger.now)  # fmt: skip
+    return {"network": network, "chain_id": ledger.chain_id, "requests": summary.requests, "ran": summary.ran,
+            "batches": summary.batches, "metered": summary.metered, "quota_calls": summary.quota_calls,
+            "rejected": dict(summary.rejected), "failed": dict(summary.failed),
+            "providers": sorted(summary.providers)}  # fmt: skip
+
+
+def record_usage(network: str, *, meter_account: str | None = None) -> dict:
+    """Settle quota charges and meter what ran but is not yet recorded as usage (a run cut short
+    between running and metering); idempotent: each request is metered once."""
+    from sahara_dao.inference.sinks import load_usage_sinks
+
+    with _network_ledger(network, meter_account) as ledger:
+        settle_quota(ledger, None)
+        metered = meter(ledger.chain_id, load_usage_sinks(), None, ledger.now)
+    return {"network": network, "chain_id": ledger.chain_id, "metered": metered}

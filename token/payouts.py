@@ -497,6 +497,58 @@ def run_payouts(
     return PayoutRun(plan, report, reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token))
 
 
+def pay_on_network(
+    network: str, period: str, *, account: str | None = None, config_file=None, progress: Progress | None = None,
+) -> PayoutRun:  # fmt: skip
+    """Connect to ``network``, pick the payer (``account``, or on local chains the development
+    account holding PAYER_ROLE) and :func:`run_payouts` the period there."""
+    from ape import chain
+
+    from sahara_dao.core.accounts import load_signer
+    from sahara_dao.core.chain import connect, is_local
+    from sahara_dao.core.contracts import project
+    from sahara_dao.core.db import session_scope
+    from sahara_dao.core.deployments import COMPLETE
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.token.labeling import load_labeling_config
+
+    settings = get_settings()
+    config = load_labeling_config(config_file or settings.labeling_file)
+    period_window(period)
+    with connect(network):
+        chain_id = chain.chain_id
+        record = DeploymentStore(settings.deployments_dir).load(chain_id)
+        if record is None or record.status != COMPLETE:
+            raise PayoutError(f"no complete deployment on chain {chain_id}: run `sahara deploy --network {network}`")
+        contracts = project()
+        token = contracts.SaharaToken.at(record.address("token"))
+        batcher = contracts.PayoutBatcher.at(record.address("payouts"))
+        role = batcher.PAYER_ROLE()
+        payer = load_signer(account, local=is_local(network), what=f"a holder of PAYER_ROLE on {batcher.address}",
+                            qualifies=lambda address: batcher.hasRole(role, address))  # fmt: skip
+        if progress is not None:
+            progress(f"paying labelers of {period} on chain {chain_id} ({network}) from {payer.address}")
+        with session_scope() as session:
+            ecosystem, network_name, _ = network.split(":")
+            register_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
+            return run_payouts(session, chain_id=chain_id, period=period, config=config, batcher=batcher,
+                               token=token, payer=payer, progress=progress)  # fmt: skip
+
+
+def pay_period(network: str, period: str, *, account: str | None = None) -> dict:
+    """The period's payouts on ``network`` for schedulers (Airflow's labeling_payouts), as plain
+    values; raises when the reconciliation finds a mismatch. Rerun after any failure: nobody is paid
+    twice, nobody is skipped."""
+    run = pay_on_network(network, period, account=account)
+    plan, report, check = run.plan, run.report, run.reconciliation
+    if not check.ok:
+        raise PayoutError(f"reconciliation of {period} on {network} found {len(check.mismatches)} mismatches: "
+                          + "; ".join(check.mismatches) + ". Investigate before paying more")  # fmt: skip
+    return {"network": network, "period": period, "labelers": plan.labelers, "total": str(plan.total),
+            "batches": len(plan.batches), "paid_now": len(report.paid), "recovered": len(report.recovered),
+            "skipped": len(report.skipped), "reconciled": check.paid, "drift": list(plan.drift)}  # fmt: skip
+
+
 # --- status ------------------------------------------------------------------------------------------
 
 

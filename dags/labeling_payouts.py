@@ -1,0 +1,54 @@
+"""
+### Labeling payouts: pay each UTC day's labelers on every configured chain
+
+Each run pays the UTC day of its **data interval** (daily, `00:00 UTC`; the day is `data_interval_start`),
+per chain: the day's payouts (items x rate x quality factor from gold accuracy, `token/labeling.yaml`) are
+**planned** and recorded as batches before anything is sent, each batch is **paid** through the
+PayoutBatcher contract under an id derived from (chain, day, index), and every batch is **reconciled**
+with the chain (isPaid, BatchPaid totals, token transfers). A batch id is paid at most once on chain, and
+a batch whose transaction went through before a crash is found and recorded, not resent: retrying or
+rerunning a day pays nobody twice and skips nobody. Results that arrive after a day was planned are
+reported as drift, never paid silently.
+
+**Params**: `chain`: pay only this chain; empty: every configured chain.
+
+**When it fails**: *the payer holds too little SAHARA*: transfer SAHARA to the payer (PAYER_ROLE), then
+clear the task (paid batches stay paid). *Reconciliation mismatch*: stop and investigate with
+`sahara labeling status --period YYYY-MM-DD`; do not rerun blindly. Backfill a missed day with
+`airflow backfill create --dag-id labeling_payouts --from-date ... --to-date ...`.
+"""
+
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from sahara_common import APP_PYTHON, MACROS, START, default_args
+
+
+@dag(
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=["sahara", "labeling", "payouts", "chains"],
+    doc_md=__doc__,
+    default_args=default_args(),
+    user_defined_macros=MACROS,
+    params={"chain": Param(None, type=["null", "string"], title="Chain",
+                           description="Pay only this chain (ethereum, bsc, or a configured network); empty: every chain.")},  # fmt: skip
+)
+def labeling_payouts():
+    @task.external_python(python=APP_PYTHON, expect_airflow=False)
+    def list_chains(only: str) -> list[str]:
+        from sahara_dao.core.chain import pipeline_networks
+
+        return pipeline_networks(only or None)
+
+    @task.external_python(python=APP_PYTHON, expect_airflow=False)
+    def pay_labelers(network: str, period: str) -> dict:
+        from sahara_dao.token.payouts import pay_period
+
+        return pay_period(network, period)
+
+    period = "{{ data_interval_start.strftime('%Y-%m-%d') }}"
+    pay_labelers.partial(period=period).expand(network=list_chains("{{ params.chain or '' }}"))
+
+
+labeling_payouts()
