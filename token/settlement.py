@@ -419,7 +419,17 @@ def settle_stage(
     network: str, stage: str, start: int, end: int, *, reverify_epoch: int | None = None,
     account: str | None = None, source: str = "royalty_settlement",
 ) -> dict:  # fmt: skip
-    """Run one stage of the epoch ``[start, end)`` on ``network`` and report it as plain values.
+    """Run one stage of the epoch ``[start, end)`` on ``network`` and report it as plain values
+    (builtins only: the caller may be another Python environment, see :func:`_stage`)."""
+    import json
+
+    report = _stage(network, stage, int(start), int(end), reverify_epoch, account, source)
+    return json.loads(json.dumps(report, default=str))
+
+
+def _stage(network: str, stage: str, start: int, end: int, reverify_epoch: int | None, account: str | None,
+           source: str) -> dict:  # fmt: skip
+    """One stage of the epoch ``[start, end)`` on ``network``.
 
     compute: catch the indexer up and compute the epoch (nothing is sent); publish: fund and publish
     its root (once: a rerun publishes nothing); verify: recompute the root from the epoch file and
@@ -441,11 +451,11 @@ def settle_stage(
         if reverify_epoch is not None:
             number = reverify_epoch
         else:
-            number, _ = resolve_epoch(None, (int(start), int(end)))
+            number, _ = resolve_epoch(None, (start, end))
         before = _stored_status(ctx.chain_id, number)
         report = {"network": network, "chain_id": ctx.chain_id, "stage": stage, "epoch": number}
         if stage in ("compute", "publish"):
-            outcome = settle(ctx, epoch=number, window=(int(start), int(end)), account=account,
+            outcome = settle(ctx, epoch=number, window=(start, end), account=account,
                              publish=stage == "publish")  # fmt: skip
             done_now = outcome.computed_now if stage == "compute" else outcome.published_now
             report |= {"status": outcome.status, "root": outcome.root, "total": str(outcome.total),

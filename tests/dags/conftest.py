@@ -101,8 +101,10 @@ class Chains:
         return subprocess.run([str(APP_PYTHON.parent / "sahara"), *args], capture_output=True, text=True, timeout=300)
 
     def mine_to(self, timestamp: int) -> None:
+        """Mine a block at ``timestamp`` on every chain (or just after the head, if that is later)."""
         for chain in self.state["chains"].values():
-            rpc(chain["uri"], "evm_setNextBlockTimestamp", timestamp)
+            head = int(rpc(chain["uri"], "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+            rpc(chain["uri"], "evm_setNextBlockTimestamp", max(timestamp, head + 1))
             rpc(chain["uri"], "evm_mine")
 
     def logs(self, ecosystem: str, contract: str, *topics: str) -> list[dict]:
