@@ -43,7 +43,7 @@ node_modules/.done: package.json package-lock.json
 	$@ --version | grep -q "Version: $(SOLC_VERSION)+commit"
 
 demo: setup  ## run the main job on two local chains (AIRFLOW=1: its epoch through `airflow dags test` of the real DAGs)
-	SAHARA_DEMO_AIRFLOW=$(AIRFLOW) $(PY) scripts/demo.py
+	SAHARA_DEMO_AIRFLOW=$(AIRFLOW) $(if $(AIRFLOW),SAHARA_DATA_DIR=$${SAHARA_DATA_DIR:-$(CURDIR)/var/demo-airflow}) $(PY) scripts/demo.py
 
 test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging, then the DAGs)
 	$(PY) -m pytest tests

@@ -10,6 +10,7 @@ every contributor claims. Run it with `make demo`; a second run settles the next
 This file only wires library calls together; the logic lives in sahara_dao.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -369,6 +370,13 @@ def main() -> int:
                 markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, model_file)
             index_network(network)  # the meter's usage records name assets the database must know
             run_inference(ecosystem, records[ecosystem], markets[ecosystem], model_file, scale)
+        if os.environ.get("SAHARA_DEMO_AIRFLOW") == "1":  # hook: `make demo AIRFLOW=1` runs steps 5-6 as DAGs
+            from demo_airflow import settle_and_pay
+
+            say("\n5. settlement through Airflow: royalty_settlement per chain: compute, publish, verify, mark")
+            settle_and_pay(markets, records, params, say)
+            say(f"\ndone. Deployments are recorded in {settings.deployments_dir}")
+            return 0
         say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
         for ecosystem in markets:
             settle_and_claim(ecosystem, markets[ecosystem], params)
