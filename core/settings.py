@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     genesis_file: Path = PROJECT_DIR / "token" / "genesis.yaml"
     governance_file: Path = PROJECT_DIR / "governance" / "params.yaml"
     labeling_file: Path = PROJECT_DIR / "token" / "labeling.yaml"
+    relay_file: Path = PROJECT_DIR / "governance" / "relay.yaml"  # budget of the gasless vote relay
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "SAHARA_DATABASE_URL"))
     epoch_origin: int = 1_767_225_600  # unix seconds where epoch 1 starts (2026-01-01 00:00 UTC)
     epoch_seconds: int = 7 * 86_400  # length of a settlement epoch
@@ -41,14 +42,19 @@ class Settings(BaseSettings):
     indexer_confirmations: int | None = Field(None, ge=0)  # blocks under the head left out; None: 0 local, 12 else
     indexer_reorg_window: int = Field(64, ge=1)  # blocks before the checkpoint that every run reads again
     indexer_chunk_blocks: int = Field(2000, ge=1)  # blocks per eth_getLogs request (halved when a node refuses)
+    # Off-chain polls: the Snapshot hub or sequencer URL that `sahara poll push` posts signed messages to.
+    snapshot_hub: str | None = None
+    # Inference (`sahara infer run`).
+    inference_prices_file: Path = PROJECT_DIR / "inference" / "prices.yaml"  # pay-per-use price per unit
+    inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
+    inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
+    inference_threads: int = Field(0, ge=0)  # onnxruntime intra-op threads per session; 0: one per core
     # The pipelines (Airflow DAGs in dags/, see dags/README.md).
     pipeline_networks: list[str] | None = None  # Ape network choices the DAGs map over; None: every local chain
     settlement_deadlines: dict[str, int] = {  # stage -> seconds after the epoch's end by which it must be done
         "compute": 6 * 3600, "publish": 12 * 3600, "verify": 24 * 3600,
     }  # fmt: skip
     gpu_pool_slots: int = Field(1, ge=1)  # inference batches run at once (the Airflow `gpu` pool)
-    inference_max_batch: int = Field(64, ge=1)  # rows per onnxruntime batch in the scheduled runs
-    inference_prices: dict[int, dict[int, int]] = {}  # chain id -> asset id -> base units per scored row
     meter_account: str = "dev:9"  # holds METER_ROLE (an Ape alias off local chains)
     alert_webhook: str | None = None  # URL that receives each new alert as a JSON POST (Slack, PagerDuty, ...)
 

@@ -3,10 +3,10 @@
 
 Per configured chain: **run_batches** takes every pending request, checks its license on chain (no
 license, expired or out of quota: rejected with the reason), runs the rest through onnxruntime in batches
-of at most `SAHARA_INFERENCE_MAX_BATCH` rows (GPU provider first where one is visible, CPU last), and
-charges API quotas with one `consumeMany`. **record_usage** then meters every request that ran into the
-usage records that settlement pays out (`SAHARA_INFERENCE_PRICES`: chain id -> asset -> base units per
-row), exactly once per request id.
+bounded by `SAHARA_INFERENCE_MAX_BATCH_ROWS` and `SAHARA_INFERENCE_MAX_BATCH_BYTES` (GPU provider first
+where one is visible, CPU last), and charges API quotas with one `consumeMany`. **record_usage** then
+meters every request that ran into the usage records that settlement pays out, at the prices of
+`SAHARA_INFERENCE_PRICES_FILE` (default `inference/prices.yaml`), exactly once per request id.
 
 Tasks run in the `gpu` pool (slots: `SAHARA_GPU_POOL_SLOTS`, created by `make airflow`) and on the `gpu`
 queue (CeleryExecutor/KubernetesExecutor workers with a GPU listen there; LocalExecutor ignores queues).

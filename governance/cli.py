@@ -16,6 +16,7 @@ from sahara_dao.governance import lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.errors import DeploymentError, ProposalError
 from sahara_dao.governance.params import load_params
+from sahara_dao.governance.relay_cli import relay_group, sign_delegation_cmd, sign_vote_cmd
 from sahara_dao.token.allocation import load_genesis
 
 network_option = click.option(
@@ -60,7 +61,13 @@ def deploy(network: str, account: str | None, genesis_file: Path | None, params_
 
 @click.group()
 def gov() -> None:
-    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status."""
+    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status; gasless relay."""
+
+
+# The gasless vote relay (governance/relay_cli.py).
+gov.add_command(relay_group)
+gov.add_command(sign_vote_cmd)
+gov.add_command(sign_delegation_cmd)
 
 
 @contextmanager
@@ -99,7 +106,9 @@ def _proposals(governor) -> dict[int, lifecycle.Proposal]:
 def _find(governor, proposal_id: int) -> lifecycle.Proposal:
     proposal = _proposals(governor).get(proposal_id)
     if proposal is None:
-        raise ProposalError(f"no proposal {proposal_id} on governor {governor.address}: see `sahara gov status`")
+        raise ProposalError(
+            f"no proposal {proposal_id} on governor {governor.address}: see `sahara gov status`"
+        )
     return proposal
 
 
@@ -112,7 +121,9 @@ def _when(timestamp: int) -> str:
 def status(network: str) -> None:
     """List proposals with state, For/Against/Abstain, quorum progress and deadlines."""
     with _dao(network) as (token, governor, timelock):
-        click.echo(f"treasury (timelock {timelock.address}): {format_tokens(token.balanceOf(timelock))} SAHARA")
+        click.echo(
+            f"treasury (timelock {timelock.address}): {format_tokens(token.balanceOf(timelock))} SAHARA"
+        )
         proposals = _proposals(governor)
         if not proposals:
             click.echo("no proposals yet: create one with `sahara gov propose-transfer`")
@@ -134,7 +145,9 @@ def delegate_cmd(network: str, account: str | None, delegatee: str | None) -> No
     with _dao(network) as (token, _, _timelock):
         sender = load_account(account, local=is_local(network))
         lifecycle.delegate(token, delegatee or sender.address, sender)
-        click.echo(f"{sender.address} delegates to {delegatee or 'self'}: {format_tokens(token.getVotes(sender))} votes")
+        click.echo(
+            f"{sender.address} delegates to {delegatee or 'self'}: {format_tokens(token.getVotes(sender))} votes"
+        )
 
 
 @gov.command("propose-transfer")
@@ -143,13 +156,19 @@ def delegate_cmd(network: str, account: str | None, delegatee: str | None) -> No
 @click.option("--to", "recipient", required=True, help="Recipient of the treasury transfer.")
 @click.option("--amount", required=True, help="Amount in SAHARA (decimals allowed, e.g. 1500.5).")
 @click.option("--description", required=True, help="Proposal text (first line is its title).")
-def propose_transfer(network: str, account: str | None, recipient: str, amount: str, description: str) -> None:
+def propose_transfer(
+    network: str, account: str | None, recipient: str, amount: str, description: str
+) -> None:
     """Propose a SAHARA transfer from the DAO treasury."""
     with _dao(network) as (token, governor, _):
         sender = load_account(account, local=is_local(network))
-        proposal = lifecycle.treasury_transfer(token, recipient, to_base_units(amount, "--amount"), description)
+        proposal = lifecycle.treasury_transfer(
+            token, recipient, to_base_units(amount, "--amount"), description
+        )
         proposal_id = lifecycle.propose(governor, proposal, sender)
-        click.echo(f"proposal {proposal_id} created; voting starts {_when(governor.proposalSnapshot(proposal_id))}")
+        click.echo(
+            f"proposal {proposal_id} created; voting starts {_when(governor.proposalSnapshot(proposal_id))}"
+        )
 
 
 @gov.command()
@@ -175,7 +194,9 @@ def queue(network: str, account: str | None, proposal_id: int) -> None:
     with _dao(network) as (_, governor, _timelock):
         sender = load_account(account, local=is_local(network))
         lifecycle.queue(governor, _find(governor, proposal_id), sender)
-        click.echo(f"proposal {proposal_id} queued; executable after {_when(governor.proposalEta(proposal_id))}")
+        click.echo(
+            f"proposal {proposal_id} queued; executable after {_when(governor.proposalEta(proposal_id))}"
+        )
 
 
 @gov.command()

@@ -5,7 +5,8 @@ token (mints the genesis allocation) -> governor -> clock check -> roles (govern
 cancels, anyone executes, the deployer renounces admin) -> the economy contracts (revenue vault,
 asset registry with its Receipts, license manager, payout batcher, staking), whose operational
 roles go to the Foundation's operator and whose admin role goes to the timelock (the DAO), the
-deployer renouncing its own. The record is saved after every step:
+deployer renouncing its own -> Multicall3 (the vote relay's batcher: deployed on local chains,
+the canonical deployment elsewhere). The record is saved after every step:
 a second run on a complete deployment changes nothing, and a run cut short resumes where it stopped.
 """
 
@@ -25,13 +26,17 @@ TIMESTAMP_CLOCK = "mode=timestamp"
 ZERO_ADDRESS = "0x" + "00" * 20
 ROLE_STEPS = ("grant proposer", "grant canceller", "grant executor", "renounce admin")
 ECONOMY = ("vault", "registry", "licenses", "payouts", "staking")
+MULTICALL3 = "multicall3"
+CANONICAL_MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
 Progress = Callable[[str, str], None]
 
 
 def config_digest(genesis: Genesis, params: GovernanceParams) -> str:
     """A fingerprint of the inputs, so that a record is never resumed with other inputs."""
-    payload = json.dumps({"genesis": [asdict(g) for g in genesis.grants], "params": asdict(params)}, sort_keys=True)
+    payload = json.dumps(
+        {"genesis": [asdict(g) for g in genesis.grants], "params": asdict(params)}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -120,13 +125,20 @@ def deploy_dao(
             genesis_time=chain.pending_timestamp,
         )
         store.save(record)
+    elif record.status == COMPLETE and MULTICALL3 not in record.contracts:
+        # recorded before the relay existed: add the batcher, nothing else changes
+        _add_multicall3(_Deployer(record, store, sender, progress), local)
+        _verify(record)
+        return record
     elif record.status == COMPLETE:
         _verify(record)
         progress("verified", f"complete deployment on chain {record.chain_id}; nothing to do")
         return record
     else:
         require_funds(sender, "the rest of the deployment")
-        progress("resume", f"partial deployment on chain {record.chain_id}: {len(record.contracts)} contracts done")
+        progress(
+            "resume", f"partial deployment on chain {record.chain_id}: {len(record.contracts)} contracts done"
+        )
 
     run = _Deployer(record, store, sender, progress)
     timelock = run.contract("timelock", "SaharaTimelock", params.timelock_delay, [], [], sender.address)
@@ -158,6 +170,7 @@ def deploy_dao(
     check_clock_modes(token, governor)
     _wire_roles(run, timelock, governor, sender)
     _deploy_economy(run, params, token, timelock, sender)
+    _add_multicall3(run, local)
     record.status = COMPLETE
     store.save(record)
     return record
@@ -208,6 +221,24 @@ def _hand_over(run: _Deployer, name: str, contract, grants: list[tuple[str, str]
              lambda: contract.renounceRole(admin, sender.address, sender=sender))  # fmt: skip
 
 
+def _add_multicall3(run: _Deployer, local: bool) -> None:
+    """Our Multicall3 on a local chain; on any other network the canonical one, which must have code."""
+    if local:
+        run.contract(MULTICALL3, "Multicall3")
+        return
+    if MULTICALL3 in run.record.contracts:
+        return
+    if not code_exists(CANONICAL_MULTICALL3):
+        raise DeploymentError(
+            f"chain {run.record.chain_id} has no code at the canonical Multicall3 address {CANONICAL_MULTICALL3}: "
+            "the vote relay needs it. Deploy Multicall3 there (see https://github.com/mds1/multicall) and run "
+            "`sahara deploy` again."
+        )
+    run.record.contracts[MULTICALL3] = CANONICAL_MULTICALL3
+    run.store.save(run.record)
+    run.progress(MULTICALL3, f"{CANONICAL_MULTICALL3} (canonical)")
+
+
 def _existing_record(store, chain_id, digest, local, progress) -> Deployment | None:
     record = store.load(chain_id)
     if record is None:
@@ -243,7 +274,10 @@ def _verify(record: Deployment) -> None:
         "proposer role": (timelock.hasRole(timelock.PROPOSER_ROLE(), governor.address), True),
         "admin renounced": (timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), record.deployer), False),
         "economy deployed": (all(name in record.contracts for name in ECONOMY), True),
+        "multicall3 recorded": (MULTICALL3 in record.contracts, True),
     }
     wrong = [f"{name}: {got} (expected {want})" for name, (got, want) in expected.items() if got != want]
     if wrong:
-        raise DeploymentError(f"the deployment on chain {record.chain_id} differs from its record: {'; '.join(wrong)}")
+        raise DeploymentError(
+            f"the deployment on chain {record.chain_id} differs from its record: {'; '.join(wrong)}"
+        )

@@ -89,7 +89,9 @@ def cast_vote(governor, proposal_id: int, support: Support, voter, reason: str =
     """Vote For, Against or Abstain (with a reason when given); refuses when voting is not open."""
     state = ProposalState(governor.state(proposal_id))
     if state is not ProposalState.ACTIVE:
-        raise ProposalError(f"proposal {proposal_id} is {state.name.lower()}, votes are taken only while active")
+        raise ProposalError(
+            f"proposal {proposal_id} is {state.name.lower()}, votes are taken only while active"
+        )
     if reason:
         return governor.castVoteWithReason(proposal_id, int(support), reason, sender=voter)
     return governor.castVote(proposal_id, int(support), sender=voter)

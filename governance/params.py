@@ -99,4 +99,6 @@ def _address(value: object, name: str, hint: str) -> str:
 
 
 def load_params(path: Path) -> GovernanceParams:
-    return parse_params(read_yaml(path, "governance", "pass --params or set SAHARA_GOVERNANCE_FILE", ParamsError))
+    return parse_params(
+        read_yaml(path, "governance", "pass --params or set SAHARA_GOVERNANCE_FILE", ParamsError)
+    )

@@ -6,8 +6,14 @@ work is good enough to pay at full rate. The training data is synthetic, drawn w
 the classifier is a logistic regression exported to ONNX with skl2onnx. The same seed gives the
 same file, byte for byte, so its sha256 (the asset's contentHash, see ``store.py``) is stable.
 
+A second, heavier model exists for throughput work: a review-triage network (a multi-layer
+perceptron, two hidden layers of 2,048 units, about 4.3 million weights, 17 MB) that predicts from
+64 signals of a labeled item (8 labelers' agreement, speed, confidence, ... ) whether it needs a
+second review. One call streams all its weights through the CPU whatever the batch, which is the
+cost batching shares out; ``bench/inference.py`` measures it.
+
 ``python -m sahara_dao.inference.build_models [OUT_DIR]`` (``make models``) writes
-``labeling-quality.onnx`` under ``OUT_DIR`` (default ``var/models``).
+``labeling-quality.onnx`` and ``review-triage.onnx`` under ``OUT_DIR`` (default ``var/models``).
 """
 
 import sys
@@ -17,6 +23,8 @@ import numpy as np
 
 FEATURES = ("gold_accuracy", "seconds_per_item", "agreement_rate", "skip_rate")
 MODEL_FILE = "labeling-quality.onnx"
+TRIAGE_FILE = "review-triage.onnx"
+TRIAGE_SIGNALS, TRIAGE_HIDDEN = 64, (2048, 2048)
 INPUT_NAME = "features"
 SEED = 20261122
 OPSET = 17
@@ -46,40 +54,75 @@ def train(seed: int = SEED, rows: int = 20_000):
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=500, random_state=seed)).fit(features, good)
 
 
-def to_onnx_bytes(pipeline) -> bytes:
-    """The pipeline as an ONNX model: input ``features`` float32 [batch, 4]; outputs ``label``
-    int64 [batch] and ``probabilities`` float32 [batch, 2] (no ZipMap, so batches stay tensors)."""
+def synthetic_items(rows: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` labeled items' 64 signals (float32) and whether each needs a second review (int64)."""
+    rng = np.random.default_rng(seed + 1)
+    signals = rng.normal(size=(rows, TRIAGE_SIGNALS)).astype(np.float32)
+    weights = np.random.default_rng(SEED + 2).normal(size=TRIAGE_SIGNALS)  # the task: the same for every seed
+    # Disagreement, plus an interaction of the first two labelers' confidence and speed, plus noise.
+    score = signals @ weights / 8 + 0.5 * np.sin(signals[:, 0] * signals[:, 1]) + rng.normal(0, 0.3, rows)
+    return signals, (score > 0).astype(np.int64)
+
+
+def train_triage(seed: int = SEED, rows: int = 2_000):
+    """The fitted review-triage network (float32 throughout, a few epochs: it exists to be heavy)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    signals, review = synthetic_items(rows, seed)
+    network = MLPClassifier(hidden_layer_sizes=TRIAGE_HIDDEN, max_iter=6, batch_size=250, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return network.fit(signals, review)
+
+
+def to_onnx_bytes(model, width: int, doc: str) -> bytes:
+    """A fitted classifier as an ONNX model: input ``features`` float32 [batch, width]; outputs
+    ``label`` int64 [batch] and ``probabilities`` float32 [batch, 2] (no ZipMap, so batches stay tensors)."""
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
-    model = to_onnx(
-        pipeline, initial_types=[(INPUT_NAME, FloatTensorType([None, len(FEATURES)]))], target_opset=OPSET,
-        options={id(pipeline.steps[-1][1]): {"zipmap": False}}, final_types=None,
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    graph = to_onnx(
+        model, initial_types=[(INPUT_NAME, FloatTensorType([None, width]))], target_opset=OPSET,
+        options={id(last): {"zipmap": False}}, final_types=None,
     )  # fmt: skip
-    model.producer_version = ""  # the file depends on the seed only, not on the converter's build
-    model.doc_string = "sahara-dao labeling-quality classifier; features: " + ", ".join(FEATURES)
-    return model.SerializeToString()
+    graph.producer_version = ""  # the file depends on the seed only, not on the converter's build
+    graph.doc_string = doc
+    return graph.SerializeToString()
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    return path
 
 
 def build_quality_model(out_dir: Path, seed: int = SEED) -> Path:
     """Train and write ``labeling-quality.onnx`` under ``out_dir``; returns its path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / MODEL_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(to_onnx_bytes(train(seed)))
-    tmp.replace(path)
-    return path
+    doc = "sahara-dao labeling-quality classifier; features: " + ", ".join(FEATURES)
+    return _write(Path(out_dir) / MODEL_FILE, to_onnx_bytes(train(seed), len(FEATURES), doc))
+
+
+def build_triage_model(out_dir: Path, seed: int = SEED) -> Path:
+    """Train and write ``review-triage.onnx`` under ``out_dir`` (about 20 s on two cores); returns its path."""
+    doc = f"sahara-dao review-triage network: {TRIAGE_SIGNALS} signals of a labeled item, hidden {TRIAGE_HIDDEN}"
+    return _write(Path(out_dir) / TRIAGE_FILE, to_onnx_bytes(train_triage(seed), TRIAGE_SIGNALS, doc))
 
 
 def main(argv: list[str]) -> None:
     from sahara_dao.core.settings import get_settings
 
     out_dir = Path(argv[0]) if argv else get_settings().data_dir / "models"
-    path = build_quality_model(out_dir)
     from sahara_dao.inference.store import file_sha256
 
-    print(f"{path}  sha256 {file_sha256(path)}")
+    for build in (build_quality_model, build_triage_model):
+        path = build(out_dir)
+        print(f"{path}  sha256 {file_sha256(path)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The root exception of inference and its kinds; every message says what to do next."""
 
-from sahara_dao.core.errors import SaharaError
+from sahara_dao.core.errors import ConfigError, SaharaError
 
 
 class InferenceError(SaharaError):
@@ -13,3 +13,7 @@ class ModelRefused(InferenceError, ValueError):
 
 class ModelMissing(InferenceError, LookupError):
     """No model is registered for an asset."""
+
+
+class PriceError(InferenceError, ConfigError):
+    """The inference price configuration is invalid (not an integer of base units, unknown key)."""

@@ -1,4 +1,5 @@
-"""Inference's own tables: registered models, requests with their status, batches, quota charges.
+"""Inference's own tables: registered models, requests with their status, rejected request records,
+batches, quota charges.
 
 A request moves ``pending`` -> ``rejected`` (license gate) | ``failed`` (malformed) | ``ran`` (result
 written) -> ``metered`` (usage record handed to the sinks in the same transaction). A rerun picks up
@@ -48,9 +49,24 @@ class InferenceRequest(SQLModel, table=True):
     license_id: int | None = bigint_field(default=None)  # the license that allowed it
     license_kind: str | None = Field(default=None, max_length=16)  # duration, perpetual, api
     units: int = bigint_field(default=0)  # feature rows scored
-    amount: int = amount_field(default=0)  # pay-per-use fee in base units
+    unit_price: int = amount_field(default=0)  # base units per unit, from the price configuration
+    amount: int = amount_field(default=0)  # pay-per-use fee in base units (units x unit_price; 0 under an API license)
     quota_charge_id: int | None = bigint_field(default=None)  # API licenses: the consumeMany that paid it
     ran_at: int | None = bigint_field(default=None)  # unix seconds; the usage record's occurred_at
+
+
+class RejectedRequest(SQLModel, table=True):
+    """A request record refused at intake (no usable request_id, chain_id, asset_id or account), kept
+    with the reason until a corrected record with the same key is taken in (see ``requests.py``)."""
+
+    __tablename__ = "inference_rejected_request"
+    __table_args__ = (UniqueConstraint("record_key", name="uq_inference_rejected_request"),)
+    id: int | None = bigint_field(default=None, primary_key=True)
+    record_key: str = Field(max_length=128)  # the request_id, or "sha256:" + a digest of the record
+    chain_id: int | None = bigint_field(default=None)
+    reason: str
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    received_at: int = bigint_field()
 
 
 class InferenceBatch(SQLModel, table=True):

@@ -5,8 +5,10 @@ Each step commits on its own, so a crash anywhere loses nothing and repeats noth
 1. quota charges left ``pending`` by a crashed run are settled from the chain (sent again only if
    the license's ``used`` counter shows they never landed);
 2. pending requests pass the license gate (rejected with the reason) and input validation (failed
-   with the reason), the rest run in batches of at most ``max_batch`` rows; results are written and
-   the requests become ``ran``;
+   with the reason), the rest run in dynamic batches bounded by ``max_batch`` rows (or texts) and by
+   ``max_batch_bytes``, the model's estimate of the tensors one call holds (a request that alone
+   exceeds it fails with the reason); results are written and the requests become ``ran``, with the
+   unit price of the price configuration (``prices.py``) and their amount;
 3. API calls of ``ran`` requests are charged with one ``consumeMany`` per run, recorded first;
 4. ``ran`` requests whose calls are charged (or whose license needs no quota) are handed to the usage
    sinks and marked ``metered`` in the same transaction; the sinks keep one record per request_id.
@@ -20,11 +22,11 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlmodel import select
 
 from sahara_dao.core.db import session_scope
-from sahara_dao.inference.engine import Malformed, load_model, results
+from sahara_dao.core.settings import get_settings
+from sahara_dao.inference.engine import TEXT_KIND, Malformed, load_model
 from sahara_dao.inference.errors import InferenceError
 from sahara_dao.inference.gate import API, KIND_NAMES, choose_license
 from sahara_dao.inference.models import (
@@ -37,6 +39,7 @@ from sahara_dao.inference.models import (
     InferenceRequest,
     QuotaCharge,
 )  # fmt: skip
+from sahara_dao.inference.prices import PriceBook, load_prices
 from sahara_dao.inference.store import model_path
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,8 @@ SENT = "sent"
 class RunSummary:
     requests: int = 0
     batches: int = 0
-    rows: int = 0
+    rows: int = 0  # units run: feature rows or texts
+    memory_splits: int = 0  # batches closed early because the next request would pass max_batch_bytes
     ran: int = 0
     metered: int = 0
     rejected: Counter = field(default_factory=Counter)  # reason -> requests
@@ -63,16 +67,24 @@ class RunSummary:
 
 
 def run_pending(
-    *, ledger, providers: list[str], prices: dict[int, int], sinks: list, max_batch: int = 64,
-    url: str | None = None, clock: Callable[[], int] = lambda: int(time.time()),
-    progress: Callable[[int], None] = lambda n: None,
+    *, ledger, providers: list[str], sinks: list, prices: PriceBook | dict[int, int] | None = None,
+    max_batch: int | None = None, max_batch_bytes: int | None = None, url: str | None = None,
+    clock: Callable[[], int] = lambda: int(time.time()), progress: Callable[[int], None] = lambda n: None,
 ) -> RunSummary:
-    """Run every pending request of ``ledger``'s chain; ``prices`` is base units per row, per asset."""
-    if max_batch < 1:
-        raise InferenceError(f"max batch size must be at least 1, not {max_batch}")
+    """Run every pending request of ``ledger``'s chain. ``prices``: a price book, or base units per
+    unit by asset id on this chain over the configured book (default: the configured book only);
+    ``max_batch`` and ``max_batch_bytes`` default to the settings (SAHARA_INFERENCE_MAX_BATCH_*)."""
+    settings = get_settings()
+    max_batch = settings.inference_max_batch_rows if max_batch is None else max_batch
+    max_batch_bytes = settings.inference_max_batch_bytes if max_batch_bytes is None else max_batch_bytes
+    if max_batch < 1 or max_batch_bytes < 1:
+        raise InferenceError(f"max batch size and bytes must be at least 1, not {max_batch} and {max_batch_bytes}")
+    if not isinstance(prices, PriceBook):
+        prices = load_prices(settings.inference_prices_file).with_assets(ledger.chain_id, prices or {})
     started, summary = time.perf_counter(), RunSummary()
     settle_quota(ledger, url)
-    run_requests(ledger, providers, prices, max_batch, url, clock, progress, summary)
+    limits = (max_batch, max_batch_bytes)
+    run_requests(ledger, providers, prices, limits, url, clock, progress, summary)
     summary.quota_calls = charge_quota(ledger, url)
     settle_quota(ledger, url)
     summary.metered = meter(ledger.chain_id, sinks, url, clock)
@@ -80,7 +92,7 @@ def run_pending(
     return summary
 
 
-def run_requests(ledger, providers, prices, max_batch, url, clock, progress, summary) -> None:
+def run_requests(ledger, providers, prices, limits, url, clock, progress, summary) -> None:
     with session_scope(url) as session:
         pending = session.exec(select(InferenceRequest).where(
             InferenceRequest.chain_id == ledger.chain_id, InferenceRequest.status == PENDING,
@@ -92,29 +104,39 @@ def run_requests(ledger, providers, prices, max_batch, url, clock, progress, sum
         for request in pending:
             try:
                 runner = _runner(session, request, providers)
-                rows = runner.validate(request.inputs)
+                item = runner.validate(request.inputs)
             except (Malformed, InferenceError) as exc:
                 _finish(request, FAILED, str(exc), summary.failed, progress)
                 continue
             key = (request.asset_id, request.account)
             if key not in books:
                 books[key] = ledger.licenses_of(request.asset_id, request.account)
-            chosen, reason = choose_license(books[key], now=now, units=len(rows), granted=granted)
+            chosen, reason = choose_license(books[key], now=now, units=len(item), granted=granted)
             if chosen is None:
                 _finish(request, REJECTED, reason, summary.rejected, progress)
                 continue
-            request.license_id, request.license_kind, request.units = chosen.license_id, KIND_NAMES[chosen.kind], len(rows)
-            request.amount = 0 if chosen.kind == API else len(rows) * prices.get(request.asset_id, 0)
-            groups[request.asset_id].append((request, rows, runner))
+            request.license_id, request.license_kind, request.units = chosen.license_id, KIND_NAMES[chosen.kind], len(item)
+            request.unit_price = prices.unit_price(chain_id=request.chain_id, asset_id=request.asset_id,
+                                                   sha256=runner.sha256)  # fmt: skip
+            request.amount = 0 if chosen.kind == API else len(item) * request.unit_price
+            groups[request.asset_id].append((request, item, runner))
+        max_rows, max_bytes = limits
         for asset_id, items in groups.items():
-            for batch in _batches(items, max_batch):
+            fitting = []
+            for entry in items:
+                needs = entry[2].batch_bytes([entry[1]])
+                if needs > max_bytes:  # alone over the memory bound: it can never run
+                    _finish(entry[0], FAILED, _too_large(needs, max_bytes), summary.failed, progress)
+                else:
+                    fitting.append(entry)
+            for batch in _batches(fitting, max_rows, max_bytes, summary):
                 _run_batch(session, ledger.chain_id, asset_id, batch, clock(), summary)
                 progress(len(batch))
 
 
 def _runner(session, request, providers):
     path, sha256 = model_path(session, chain_id=request.chain_id, asset_id=request.asset_id)
-    return load_model(str(path), sha256, tuple(providers))
+    return load_model(str(path), sha256, tuple(providers), get_settings().inference_threads)
 
 
 def _finish(request, status, reason, counter, progress) -> None:
@@ -123,11 +145,18 @@ def _finish(request, status, reason, counter, progress) -> None:
     progress(1)
 
 
-def _batches(items, max_batch):
-    """Consecutive requests, at most ``max_batch`` rows a batch (a larger request runs alone)."""
+def _batches(items, max_rows: int, max_bytes: int, summary: RunSummary):
+    """Batches of consecutive requests, at most ``max_rows`` rows (a larger request runs alone) and
+    at most ``max_bytes`` by the model's estimate of one call. Texts go shortest first, so that a
+    batch pads its texts to similar lengths."""
+    if items and items[0][2].kind == TEXT_KIND:
+        items = sorted(items, key=lambda entry: max(map(len, entry[1])))
     batch, rows = [], 0
     for item in items:
-        if batch and rows + len(item[1]) > max_batch:
+        over_rows = rows + len(item[1]) > max_rows
+        over_bytes = not over_rows and item[2].batch_bytes([entry[1] for entry in batch] + [item[1]]) > max_bytes
+        if batch and (over_rows or over_bytes):
+            summary.memory_splits += over_bytes
             yield batch
             batch, rows = [], 0
         batch.append(item)
@@ -136,23 +165,25 @@ def _batches(items, max_batch):
         yield batch
 
 
+def _too_large(needs: int, max_bytes: int) -> str:
+    return (f"too large: needs about {needs:,} bytes in one call, the limit is {max_bytes:,} "
+            "(SAHARA_INFERENCE_MAX_BATCH_BYTES): split the request or raise the limit")
+
+
 def _run_batch(session, chain_id, asset_id, batch, now, summary) -> None:
     runner = batch[0][2]
-    stacked = np.concatenate([rows for _, rows, _ in batch])
-    labels, probabilities, elapsed_us = runner.run(stacked)
-    scored = results(labels, probabilities)
+    outputs, elapsed_us = runner.run_batch([item for _, item, _ in batch])
+    units = sum(len(item) for _, item, _ in batch)
     batch_id = uuid.uuid4().hex
     session.add(InferenceBatch(batch_id=batch_id, chain_id=chain_id, asset_id=asset_id,
                                model_sha256=runner.sha256, provider=runner.provider, requests=len(batch),
-                               rows=len(stacked), elapsed_us=elapsed_us, started_at=now))  # fmt: skip
-    log.info("batch %s: %d requests, %d rows on %s", batch_id[:8], len(batch), len(stacked), runner.provider)
-    offset = 0
-    for request, rows, _ in batch:
-        request.result = {"predictions": scored[offset:offset + len(rows)], "provider": runner.provider}
+                               rows=units, elapsed_us=elapsed_us, started_at=now))  # fmt: skip
+    log.info("batch %s: %d requests, %d units on %s", batch_id[:8], len(batch), units, runner.provider)
+    for (request, _, _), output in zip(batch, outputs, strict=True):
+        request.result = output | {"provider": runner.provider}
         request.status, request.batch_id, request.ran_at = RAN, batch_id, now
-        offset += len(rows)
     summary.batches += 1
-    summary.rows += len(stacked)
+    summary.rows += units
     summary.ran += len(batch)
     summary.providers.add(runner.provider)
 
@@ -243,7 +274,7 @@ def usage_record(request: InferenceRequest) -> dict:
     """The usage record of a request that ran, keyed by its request_id."""
     return {"request_id": request.request_id, "chain_id": request.chain_id, "asset_id": request.asset_id,
             "license_id": request.license_id, "account": request.account, "units": request.units,
-            "amount": request.amount, "occurred_at": request.ran_at}  # fmt: skip
+            "unit_price": request.unit_price, "amount": request.amount, "occurred_at": request.ran_at}  # fmt: skip
 
 
 # --- for schedulers (Airflow's inference_batches): plain values in and out -------------------------------
@@ -260,18 +291,16 @@ def _network_ledger(network: str, meter_account: str | None):
         yield ChainLedger(load_account(meter_account or get_settings().meter_account, local=is_local(network)))
 
 
-def run_network(network: str, *, max_batch: int | None = None, meter_account: str | None = None) -> dict:
+def run_network(network: str, *, meter_account: str | None = None) -> dict:
     """Run the pending requests of ``network``'s chain at the configured prices
-    (``SAHARA_INFERENCE_PRICES``), on the chain's clock; rerunning after a crash repeats nothing."""
-    from sahara_dao.core.settings import get_settings
+    (``SAHARA_INFERENCE_PRICES_FILE``) and batch limits, on the chain's clock; rerunning after a
+    crash repeats nothing."""
     from sahara_dao.inference.providers import default_providers
     from sahara_dao.inference.sinks import load_usage_sinks
 
-    settings = get_settings()
     with _network_ledger(network, meter_account) as ledger:
         summary = run_pending(ledger=ledger, providers=default_providers(), sinks=load_usage_sinks(),
-                              prices=settings.inference_prices.get(ledger.chain_id, {}),
-                              max_batch=max_batch or settings.inference_max_batch, clock=ledger.now)  # fmt: skip
+                              clock=ledger.now)  # fmt: skip
     return {"network": network, "chain_id": ledger.chain_id, "requests": summary.requests, "ran": summary.ran,
             "batches": summary.batches, "metered": summary.metered, "quota_calls": summary.quota_calls,
             "rejected": dict(summary.rejected), "failed": dict(summary.failed),

@@ -8,7 +8,15 @@ from eth_utils import to_checksum_address
 
 from sahara_dao.core.deployments import COMPLETE, PARTIAL
 from sahara_dao.core.errors import AccountError
-from sahara_dao.governance.deploy import ECONOMY, ROLE_STEPS, check_clock_modes, config_digest, deploy_dao
+from sahara_dao.governance.deploy import (
+    CANONICAL_MULTICALL3,
+    ECONOMY,
+    MULTICALL3,
+    ROLE_STEPS,
+    check_clock_modes,
+    config_digest,
+    deploy_dao,
+)
 from sahara_dao.governance.errors import DeploymentError, ParamsError
 from sahara_dao.token.allocation import TOTAL_SUPPLY
 
@@ -204,3 +212,34 @@ def test_economy_roles_go_to_the_operator_and_admin_to_the_timelock(deploy, proj
         admin = contract.DEFAULT_ADMIN_ROLE()
         assert contract.hasRole(admin, timelock), contract
         assert not contract.hasRole(admin, deployer), contract
+
+
+def test_a_local_deployment_records_its_own_multicall3(deploy, project, chain):
+    """On a local chain the vote relay's Multicall3 is deployed and recorded beside the DAO."""
+    record = deploy()
+    multicall3 = record.address(MULTICALL3)
+    assert multicall3 != CANONICAL_MULTICALL3 and len(chain.provider.get_code(multicall3)) > 0
+    results = project.Multicall3.at(multicall3).aggregate3.call([])
+    assert list(results) == []
+
+
+def test_a_complete_record_without_multicall3_gains_it_on_the_next_run(deploy, store, chain):
+    """A deployment recorded before the relay existed gets Multicall3 added; nothing else is redeployed."""
+    record = deploy()
+    data = json.loads(store.path(chain.chain_id).read_text())
+    del data["contracts"][MULTICALL3]
+    store.path(chain.chain_id).write_text(json.dumps(data))
+    again = deploy()
+    assert again.status == COMPLETE and MULTICALL3 in again.contracts
+    assert {k: v for k, v in again.contracts.items() if k != MULTICALL3} == {
+        k: v for k, v in record.contracts.items() if k != MULTICALL3
+    }
+
+
+def test_a_real_network_without_the_canonical_multicall3_is_refused(deploy, store, chain):
+    """Off local chains the canonical Multicall3 must have code; without it the deployment stops, partial.
+    (tests/governance/test_relay_anvil.py records the canonical address where it has code.)"""
+    with pytest.raises(DeploymentError, match=f"no code at the canonical Multicall3 address {CANONICAL_MULTICALL3}"):
+        deploy(local=False)
+    assert store.load(chain.chain_id).status == PARTIAL
+    assert MULTICALL3 not in store.load(chain.chain_id).contracts

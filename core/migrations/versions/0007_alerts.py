@@ -1,7 +1,7 @@
 """alert table (pipelines' missed deadlines and failed tasks, once per key)
 
-Revision ID: 0006
-Revises: 0002
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-22
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0006"
-down_revision = "0002"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
