@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     }  # fmt: skip
     gpu_pool_slots: int = Field(1, ge=1)  # inference batches run at once (the Airflow `gpu` pool)
     meter_account: str = "dev:9"  # holds METER_ROLE (an Ape alias off local chains)
+    governance_account: str | None = None  # queues and executes proposals, relays ballots (None: dev:0 on local chains)
+    quorum_alert_seconds: int = Field(24 * 3600, ge=0)  # alert when an active proposal short of quorum closes this soon
     alert_webhook: str | None = None  # URL that receives each new alert as a JSON POST (Slack, PagerDuty, ...)
 
     @property

@@ -6,6 +6,8 @@ set by the test. Reuses tests/anvil_chain.py's deployment and economy helpers.
                             pid), set its clock to START, deploy, sell licenses, store a day of labeling
   sell ECOSYSTEM            sell one more perpetual license on the chain (revenue of the current epoch)
   fund ECOSYSTEM AMOUNT     move AMOUNT whole SAHARA from the community account to the payer (dev 9)
+  proposals ECOSYSTEM       two treasury grants: one voted through (Succeeded), one still Active an hour
+                            before its deadline and short of quorum; prints their ids and the grant as JSON
 """
 
 import json
@@ -32,6 +34,7 @@ from anvil_chain import (  # noqa: E402
 )
 
 from sahara_dao.core.chain import connect  # noqa: E402
+from sahara_dao.core.contracts import project  # noqa: E402
 from sahara_dao.core.db import session_scope  # noqa: E402
 from sahara_dao.core.deployments import DeploymentStore  # noqa: E402
 from sahara_dao.core.nodes import AnvilNode  # noqa: E402
@@ -117,6 +120,33 @@ def fund(ecosystem: str, amount: str) -> None:
         Economy(record).token.transfer(dev(OPERATOR).address, int(amount) * UNIT, sender=dev(BUYER))
 
 
+def proposals(ecosystem: str) -> None:
+    from sahara_dao.governance import lifecycle
+
+    context, record = _economy(ecosystem)
+    with context:
+        economy = Economy(record)
+        contracts = project()
+        governor = contracts.SaharaGovernor.at(record.address("governor"))
+        community, recipient = dev(BUYER), dev(8)
+        lifecycle.delegate(economy.token, community.address, community)
+        economy.chain.mine(deltatime=1)
+        grant = 1_000 * UNIT
+        ids = []
+        for title in ("Grant A: labeling bounties", "Grant B: a second bounty"):
+            proposal = lifecycle.treasury_transfer(economy.token, recipient.address, grant, title)
+            ids.append(lifecycle.propose(governor, proposal, community))
+            economy.chain.mine(deltatime=lifecycle.status(governor, ids[-1]).snapshot - economy.chain.pending_timestamp + 1)
+            if len(ids) == 1:
+                lifecycle.cast_vote(governor, ids[0], lifecycle.Support.FOR, community)
+        deadline = lifecycle.status(governor, ids[1]).deadline
+        economy.chain.mine(timestamp=deadline - 3600)
+        states = [lifecycle.status(governor, i).state.name for i in ids]
+        assert states == ["SUCCEEDED", "ACTIVE"], states
+        print(json.dumps({"succeeded": str(ids[0]), "short": str(ids[1]), "recipient": recipient.address,
+                          "grant": str(grant), "governor": governor.address}))  # fmt: skip
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"up": lambda state, start: up(state, int(start)), "sell": sell, "fund": fund}[command](*args)
+    {"up": lambda state, start: up(state, int(start)), "sell": sell, "fund": fund, "proposals": proposals}[command](*args)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -122,17 +123,19 @@ class Chains:
             return db.execute(sql, args).fetchall()
 
 
-@pytest.fixture(scope="session")
-def chains(tmp_path_factory):
+@contextmanager
+def chain_set(data_dir: Path):
     """Two anvil chains (bsc and ethereum) whose clocks start in the test epoch, each with the contract
-    set deployed, two licenses sold and a day of labeling results stored; stopped at the end."""
-    data_dir = tmp_path_factory.mktemp("sahara-var")
+    set deployed, two licenses sold and a day of labeling results stored; stopped at the end. The
+    settings point at them (environment) while the block runs."""
     local_chains = {name: {"port": free_port(), "chain_id": chain_id} for name, chain_id in CHAINS.items()}
-    saved = {name: os.environ.get(name) for name in ("SAHARA_DATA_DIR", "SAHARA_LOCAL_CHAINS", "SAHARA_LABELING_FILE")}
-    os.environ.update({"SAHARA_DATA_DIR": str(data_dir), "SAHARA_LOCAL_CHAINS": json.dumps(local_chains)})
+    names = ("SAHARA_DATA_DIR", "SAHARA_LOCAL_CHAINS", "SAHARA_LABELING_FILE")
+    assert "SAHARA_LOCAL_CHAINS" not in os.environ, "one set of test chains at a time"
+    saved = {name: os.environ.get(name) for name in names}
     labeling = (ROOT / "token" / "labeling.yaml").read_text().replace("batch_size: 200", "batch_size: 2")
     (data_dir / "labeling.yaml").write_text(labeling)
-    os.environ["SAHARA_LABELING_FILE"] = str(data_dir / "labeling.yaml")
+    os.environ.update({"SAHARA_DATA_DIR": str(data_dir), "SAHARA_LOCAL_CHAINS": json.dumps(local_chains),
+                       "SAHARA_LABELING_FILE": str(data_dir / "labeling.yaml")})  # fmt: skip
     state_file = data_dir / "chains.json"
     start, _ = epoch_window(TEST_EPOCH)
     chains = Chains(data_dir, {})
@@ -149,6 +152,13 @@ def chains(tmp_path_factory):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def chains(tmp_path_factory):
+    """The chains the labeling and settlement tests share (see :func:`chain_set`)."""
+    with chain_set(tmp_path_factory.mktemp("sahara-var")) as chains:
+        yield chains
 
 
 def _stop(pid: int) -> None:

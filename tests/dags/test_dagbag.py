@@ -5,7 +5,7 @@ import sys
 
 from conftest import DAGS
 
-DAG_IDS = {"chain_sync", "inference_batches", "labeling_payouts", "royalty_settlement"}
+DAG_IDS = {"chain_sync", "governance_autopilot", "inference_batches", "labeling_payouts", "royalty_settlement"}
 MAX_PARSE_SECONDS = 0.5
 
 
