@@ -15,36 +15,23 @@ records. *The chain was reset*: rebuild its index with `sahara index --network .
 the task; the next run catches up anyway.
 """
 
-from airflow.sdk import Param, dag, task
-from sahara_common import APP_PYTHON, MACROS, START, default_args
+from airflow.sdk import dag, task
+from sahara_common import APP_PYTHON, chain_param, dag_args, default_args, list_chains
 
 
 @dag(
     schedule="*/5 * * * *",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    tags=["sahara", "chains", "indexer"],
-    doc_md=__doc__,
-    default_args=default_args(retries=1),  # the next run, 5 minutes later, retries anyway
-    user_defined_macros=MACROS,
-    params={"chain": Param(None, type=["null", "string"], title="Chain",
-                           description="Index only this chain (ethereum, bsc, or a configured network); empty: every chain.")},  # fmt: skip
+    params={"chain": chain_param("Index")},
+    **dag_args(__doc__, ["chains", "indexer"], default_args=default_args(retries=1)),  # the next run, 5 minutes later, retries anyway
 )
 def chain_sync():
-    @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def list_chains(only: str) -> list[str]:
-        from sahara_dao.core.chain import pipeline_networks
-
-        return pipeline_networks(only or None)
-
     @task.external_python(python=APP_PYTHON, expect_airflow=False)
     def index_chain(network: str) -> dict:
         from sahara_dao.core.indexer import sync_network
 
         return sync_network(network)
 
-    index_chain.expand(network=list_chains("{{ params.chain or '' }}"))
+    index_chain.expand(network=list_chains())
 
 
 chain_sync()

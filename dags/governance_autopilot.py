@@ -25,32 +25,19 @@ treasury lacks the funds): investigate with `sahara gov status --proposal-id N`;
 proposal. *Relay refused a batch*: see `sahara gov relay status`. Then clear the task.
 """
 
-from airflow.sdk import Param, dag, task
-from sahara_common import APP_PYTHON, MACROS, START, default_args
+from airflow.sdk import dag, task
+from sahara_common import APP_PYTHON, chain_param, dag_args, list_chains
 
 
 @dag(
     schedule="@hourly",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    tags=["sahara", "governance", "chains"],
-    doc_md=__doc__,
-    default_args=default_args(),
-    user_defined_macros=MACROS,
-    params={"chain": Param(None, type=["null", "string"], title="Chain",
-                           description="Run only on this chain (ethereum, bsc, or a configured network); empty: every chain.")},  # fmt: skip
+    params={"chain": chain_param("Run on")},
+    **dag_args(__doc__, ["governance", "chains"]),
 )
 def governance_autopilot():
     # sahara_dao.governance has no plain-valued autopilot functions yet (its owners are writing the
     # proposal records and intents): until it has, these bodies only wire its public functions,
     # relay_send.relay_pending and lifecycle.status/queue/execute, passing plain values between tasks.
-
-    @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def list_chains(only: str) -> list[str]:
-        from sahara_dao.core.chain import pipeline_networks
-
-        return pipeline_networks(only or None)
 
     @task.external_python(python=APP_PYTHON, expect_airflow=False)
     def relay_ballots(network: str) -> dict:
@@ -167,7 +154,7 @@ def governance_autopilot():
         return {"network": executed["network"], "queued": executed["queued"], "executed": executed["executed"],
                 "quorum_alerts": alerts}  # fmt: skip
 
-    reviewed = review_proposals.expand(relayed=relay_ballots.expand(network=list_chains("{{ params.chain or '' }}")))
+    reviewed = review_proposals.expand(relayed=relay_ballots.expand(network=list_chains()))
     watch_quorum.expand(executed=execute_ready.expand(queued=queue_succeeded.expand(review=reviewed)))
 
 

@@ -18,31 +18,18 @@ and repeats no request and no charge. *A license shows calls used by another met
 charge by hand as the message says. *No model registered*: `sahara infer register`. Then clear the task.
 """
 
-from airflow.sdk import Param, dag, task
-from sahara_common import APP_PYTHON, MACROS, START, default_args
+from airflow.sdk import dag, task
+from sahara_common import APP_PYTHON, chain_param, dag_args, list_chains
 
 GPU = {"pool": "gpu", "queue": "gpu"}
 
 
 @dag(
     schedule="*/15 * * * *",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    tags=["sahara", "inference", "gpu"],
-    doc_md=__doc__,
-    default_args=default_args(),
-    user_defined_macros=MACROS,
-    params={"chain": Param(None, type=["null", "string"], title="Chain",
-                           description="Run only this chain's requests (ethereum, bsc, or a configured network); empty: every chain.")},  # fmt: skip
+    params={"chain": chain_param("Run the requests of")},
+    **dag_args(__doc__, ["inference", "gpu"]),
 )
 def inference_batches():
-    @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def list_chains(only: str) -> list[str]:
-        from sahara_dao.core.chain import pipeline_networks
-
-        return pipeline_networks(only or None)
-
     @task.external_python(python=APP_PYTHON, expect_airflow=False, **GPU)
     def run_batches(network: str) -> dict:
         from sahara_dao.inference.runner import run_network
@@ -55,7 +42,7 @@ def inference_batches():
 
         return record_usage(ran["network"])
 
-    record_usage.expand(ran=run_batches.expand(network=list_chains("{{ params.chain or '' }}")))
+    record_usage.expand(ran=run_batches.expand(network=list_chains()))
 
 
 inference_batches()

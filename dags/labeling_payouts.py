@@ -18,29 +18,16 @@ clear the task (paid batches stay paid). *Reconciliation mismatch*: stop and inv
 `airflow backfill create --dag-id labeling_payouts --from-date ... --to-date ...`.
 """
 
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
-from sahara_common import APP_PYTHON, MACROS, START, default_args
+from airflow.sdk import CronDataIntervalTimetable, dag, task
+from sahara_common import APP_PYTHON, chain_param, dag_args, list_chains
 
 
 @dag(
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    tags=["sahara", "labeling", "payouts", "chains"],
-    doc_md=__doc__,
-    default_args=default_args(),
-    user_defined_macros=MACROS,
-    params={"chain": Param(None, type=["null", "string"], title="Chain",
-                           description="Pay only this chain (ethereum, bsc, or a configured network); empty: every chain.")},  # fmt: skip
+    params={"chain": chain_param("Pay")},
+    **dag_args(__doc__, ["labeling", "payouts", "chains"]),
 )
 def labeling_payouts():
-    @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def list_chains(only: str) -> list[str]:
-        from sahara_dao.core.chain import pipeline_networks
-
-        return pipeline_networks(only or None)
-
     @task.external_python(python=APP_PYTHON, expect_airflow=False)
     def pay_labelers(network: str, period: str) -> dict:
         from sahara_dao.token.payouts import pay_period
@@ -48,7 +35,7 @@ def labeling_payouts():
         return pay_period(network, period)
 
     period = "{{ data_interval_start.strftime('%Y-%m-%d') }}"
-    pay_labelers.partial(period=period).expand(network=list_chains("{{ params.chain or '' }}"))
+    pay_labelers.partial(period=period).expand(network=list_chains())
 
 
 labeling_payouts()

@@ -31,7 +31,7 @@ it activate; compare with `sahara verify-epoch --chain ... --epoch N` and escala
 import os
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
-from sahara_common import APP_PYTHON, MACROS, START, default_args
+from sahara_common import APP_PYTHON, chain_param, dag_args, list_chains
 
 WINDOW = {"start": "{{ data_interval_start.int_timestamp }}", "end": "{{ data_interval_end.int_timestamp }}",
           "reverify": "{{ params.reverify_epoch or '' }}"}  # fmt: skip
@@ -39,27 +39,14 @@ WINDOW = {"start": "{{ data_interval_start.int_timestamp }}", "end": "{{ data_in
 
 @dag(
     schedule=CronDataIntervalTimetable(os.environ.get("SAHARA_EPOCH_CRON", "0 0 * * 4"), timezone="UTC"),
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    tags=["sahara", "settlement", "chains"],
-    doc_md=__doc__,
-    default_args=default_args(),
-    user_defined_macros=MACROS,
     params={
-        "chain": Param(None, type=["null", "string"], title="Chain",
-                       description="Settle only this chain (ethereum, bsc, or a configured network); empty: every chain."),
+        "chain": chain_param("Settle"),
         "reverify_epoch": Param(None, type=["null", "integer"], minimum=1, title="Re-verify epoch",
                                 description="Only recompute epoch N's root from its file and compare it with the chain."),
     },  # fmt: skip
+    **dag_args(__doc__, ["settlement", "chains"]),
 )
 def royalty_settlement():
-    @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def list_chains(only: str) -> list[str]:
-        from sahara_dao.core.chain import pipeline_networks
-
-        return pipeline_networks(only or None)
-
     @task.external_python(python=APP_PYTHON, expect_airflow=False)
     def compute_epoch(network: str, start: str, end: str, reverify: str) -> dict:
         from sahara_dao.token.settlement import settle_stage
@@ -87,7 +74,7 @@ def royalty_settlement():
         return settle_stage(verified["network"], "mark", int(start), int(end),
                             reverify_epoch=int(reverify) if reverify else None)  # fmt: skip
 
-    computed = compute_epoch.partial(**WINDOW).expand(network=list_chains("{{ params.chain or '' }}"))
+    computed = compute_epoch.partial(**WINDOW).expand(network=list_chains())
     published = publish_root.partial(**WINDOW).expand(computed=computed)
     verified = verify_root.partial(**WINDOW).expand(published=published)
     mark_settled.partial(**WINDOW).expand(verified=verified)

@@ -62,3 +62,33 @@ def default_args(**overrides) -> dict:
         "max_retry_delay": timedelta(minutes=30),
         "on_failure_callback": record_failure,
     } | overrides
+
+
+def chain_param(what: str):
+    """The `chain` Param of every DAG: restrict a manual run to one configured chain."""
+    from airflow.sdk import Param
+
+    return Param(None, type=["null", "string"], title="Chain",
+                 description=f"{what} only this chain (ethereum, bsc, or a configured network); empty: every chain.")  # fmt: skip
+
+
+def dag_args(doc: str, tags: list[str], **overrides) -> dict:
+    """What every Sahara DAG passes to ``@dag``: start at the epoch origin, no catchup, one run at a
+    time, the operator docs, owner and retries, the app-python macro."""
+    return {"start_date": START, "catchup": False, "max_active_runs": 1, "tags": ["sahara", *tags], "doc_md": doc,
+            "default_args": default_args(), "user_defined_macros": MACROS} | overrides  # fmt: skip
+
+
+def _list_chains(only: str) -> list[str]:
+    from sahara_dao.core.chain import pipeline_networks
+
+    return pipeline_networks(only or None)
+
+
+def list_chains():
+    """The task that lists the chains a run maps over (the `chain` Param, else every configured one)."""
+    from airflow.sdk import task
+
+    return task.external_python(task_id="list_chains", python=APP_PYTHON, expect_airflow=False)(_list_chains)(
+        "{{ params.chain or '' }}"
+    )
