@@ -2,13 +2,17 @@
 ### Labeling payouts: pay each UTC day's labelers on every configured chain
 
 Each run pays the UTC day of its **data interval** (daily, `00:00 UTC`; the day is `data_interval_start`),
-per chain: the day's payouts (items x rate x quality factor from gold accuracy, `token/labeling.yaml`) are
-**planned** and recorded as batches before anything is sent, each batch is **paid** through the
-PayoutBatcher contract under an id derived from (chain, day, index), and every batch is **reconciled**
-with the chain (isPaid, BatchPaid totals, token transfers). A batch id is paid at most once on chain, and
-a batch whose transaction went through before a crash is found and recorded, not resent: retrying or
-rerunning a day pays nobody twice and skips nobody. Results that arrive after a day was planned are
-reported as drift, never paid silently.
+per chain:
+
+1. **plan_payouts**: the day's payouts (items x rate x quality factor from gold accuracy,
+   `token/labeling.yaml`) are planned and recorded as batches before anything is sent (a day planned
+   before keeps its plan; results that arrived later are reported as drift, never paid silently);
+2. **pay_batches**: each unpaid batch is paid through the PayoutBatcher contract under an id derived from
+   (chain, day, index); a batch id is paid at most once on chain, and a batch whose transaction went
+   through before a crash is found and recorded, not resent;
+3. **reconcile_payouts**: every batch is compared with the chain (isPaid, BatchPaid totals, transfers).
+
+Retrying or rerunning a day pays nobody twice and skips nobody.
 
 **Params**: `chain`: pay only this chain; empty: every configured chain.
 
@@ -29,13 +33,26 @@ from sahara_common import APP_PYTHON, chain_param, dag_args, list_chains
 )
 def labeling_payouts():
     @task.external_python(python=APP_PYTHON, expect_airflow=False)
-    def pay_labelers(network: str, period: str) -> dict:
+    def plan_payouts(network: str, period: str) -> dict:
+        from sahara_dao.token.payouts import plan_on_network
+
+        return plan_on_network(network, period)
+
+    @task.external_python(python=APP_PYTHON, expect_airflow=False)
+    def pay_batches(planned: dict, period: str) -> dict:
         from sahara_dao.token.payouts import pay_period
 
-        return pay_period(network, period)
+        return pay_period(planned["network"], period)
+
+    @task.external_python(python=APP_PYTHON, expect_airflow=False)
+    def reconcile_payouts(paid: dict, period: str) -> dict:
+        from sahara_dao.token.payouts import reconcile_on_network
+
+        return reconcile_on_network(paid["network"], period)
 
     period = "{{ data_interval_start.strftime('%Y-%m-%d') }}"
-    pay_labelers.partial(period=period).expand(network=list_chains())
+    planned = plan_payouts.partial(period=period).expand(network=list_chains())
+    reconcile_payouts.partial(period=period).expand(paid=pay_batches.partial(period=period).expand(planned=planned))
 
 
 labeling_payouts()

@@ -28,18 +28,21 @@ def test_a_retried_failure_pays_nobody_twice(airflow_db, dagbag, chains):
 
     failed, tasks = run_dag(dagbag, "labeling_payouts", _day_end(period), conf)
     assert failed.state == "failed"
-    assert tasks[("pay_labelers", 0)].state == "failed" and len(tasks) == 2  # one chain mapped
+    assert tasks[("plan_payouts", 0)].state == "success" and tasks[("pay_batches", 0)].state == "failed"
+    states = {task_id: ti.state for (task_id, _), ti in tasks.items()}
+    assert states["reconcile_payouts"] == "upstream_failed" and len(tasks) == 4  # one chain mapped
     assert len(chains.logs("ethereum", "payouts", BATCH_PAID)) == 1
     paid = {a: chains.erc20_balance("ethereum", a) - before[a] for a in labelers}
     assert sorted(paid.values()) == [0, 0, EACH, EACH]
     assert chains.query("SELECT batch_index, status FROM payout_batch WHERE period = ? AND chain_id = ? ORDER BY 1",
                         period, chains["ethereum"]["chain_id"]) == [(0, "paid"), (1, "planned")]  # fmt: skip
     alerts = chains.query("SELECT key, source, message FROM alert WHERE source = 'labeling_payouts'")
-    assert len(alerts) == 1 and "pay_labelers[0]" in alerts[0][0] and "transfer SAHARA to it" in alerts[0][2]
+    assert len(alerts) == 1 and "pay_batches[0]" in alerts[0][0] and "transfer SAHARA to it" in alerts[0][2]
 
     chains.app("fund", "ethereum", "110")
     retried, tasks = run_dag(dagbag, "labeling_payouts", _day_end(period), conf)
     assert retried.state == "success"
+    assert all(ti.state == "success" for ti in tasks.values())
     assert len(chains.logs("ethereum", "payouts", BATCH_PAID)) == 2
     assert {a: chains.erc20_balance("ethereum", a) - before[a] for a in labelers} == dict.fromkeys(labelers, EACH)
 
