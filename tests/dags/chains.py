@@ -6,6 +6,9 @@ set by the test. Reuses tests/anvil_chain.py's deployment and economy helpers.
                             pid), set its clock to START, deploy, sell licenses, store a day of labeling
   sell ECOSYSTEM            sell one more perpetual license on the chain (revenue of the current epoch)
   fund ECOSYSTEM AMOUNT     move AMOUNT whole SAHARA from the community account to the payer (dev 9)
+  inference ECOSYSTEM       the project's model registered as an asset (content hash = its sha256) and in the
+                            model store, a 30-day license sold to dev 2, five requests from dev 2 and one
+                            from dev 7 (no license) submitted; prints the asset id as JSON
   proposals ECOSYSTEM       two treasury grants: one voted through (Succeeded), one still Active an hour
                             before its deadline and short of quorum; prints their ids and the grant as JSON
 """
@@ -120,6 +123,32 @@ def fund(ecosystem: str, amount: str) -> None:
         Economy(record).token.transfer(dev(OPERATOR).address, int(amount) * UNIT, sender=dev(BUYER))
 
 
+def inference(ecosystem: str) -> None:
+    from sahara_dao.inference.build_models import build_quality_model
+    from sahara_dao.inference.ledger import ChainLedger
+    from sahara_dao.inference.requests import submit_requests
+    from sahara_dao.inference.store import file_sha256, register_model
+
+    settings = get_settings()
+    model_file = build_quality_model(settings.data_dir / "models" / "build")
+    context, record = _economy(ecosystem)
+    with context:
+        economy = Economy(record)
+        receipt = economy.registry.register(MODEL, bytes.fromhex(file_sha256(model_file)[2:]), "ipfs://tests/quality",
+                                            [(dev(5).address, 10_000, TRAINER)], [], sender=dev(5))  # fmt: skip
+        asset = receipt.events.filter(economy.registry.AssetRegistered)[0].assetId
+        economy.buy(economy.offer(5, asset, DURATION, 30 * 86400, 0, 10 * UNIT))
+        ledger = ChainLedger(meter_account=None)
+        requests = [{"request_id": f"{record.chain_id}-{asset}-{n}", "chain_id": record.chain_id, "asset_id": asset,
+                     "account": dev(BUYER).address, "inputs": {"features": [[0.9, 10.0, 0.8, 0.05]]}} for n in range(5)]  # fmt: skip
+        requests.append(requests[0] | {"request_id": f"{record.chain_id}-{asset}-nolicense", "account": dev(7).address})
+        with session_scope() as session:
+            register_model(session, models_dir=settings.data_dir / "models", source=model_file, chain_id=record.chain_id,
+                           asset_id=asset, content_hash=ledger.content_hash(asset), registered_at=ledger.now())  # fmt: skip
+            submit_requests(session, requests, submitted_at=ledger.now())
+    print(json.dumps({"asset": asset}))
+
+
 def proposals(ecosystem: str) -> None:
     from sahara_dao.governance import lifecycle
 
@@ -149,4 +178,5 @@ def proposals(ecosystem: str) -> None:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"up": lambda state, start: up(state, int(start)), "sell": sell, "fund": fund, "proposals": proposals}[command](*args)
+    {"up": lambda state, start: up(state, int(start)), "sell": sell, "fund": fund, "inference": inference,
+     "proposals": proposals}[command](*args)
