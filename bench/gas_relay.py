@@ -42,7 +42,7 @@ from sahara_dao.core.db import session_scope  # noqa: E402
 from sahara_dao.core.deployments import DeploymentStore  # noqa: E402
 from sahara_dao.core.settings import get_settings  # noqa: E402
 from sahara_dao.core.units import UNIT  # noqa: E402
-from sahara_dao.governance import lifecycle  # noqa: E402
+from sahara_dao.governance import intents, lifecycle  # noqa: E402
 from sahara_dao.governance.deploy import deploy_dao  # noqa: E402
 from sahara_dao.governance.params import load_params  # noqa: E402
 from sahara_dao.governance.relay import (  # noqa: E402
@@ -116,7 +116,8 @@ def main() -> int:
             ])  # fmt: skip
             chain.mine(deltatime=2)
 
-            grant = lifecycle.treasury_transfer(token, deployer.address, UNIT, "Bench: relayed votes")
+            grant = intents.treasury_transfer(intents.load_dao(record.contracts), recipient=deployer.address,
+                                              amount=UNIT, description="Bench: relayed votes")
             proposal = lifecycle.propose(governor, grant, community)
             chain.mine(deltatime=governor.votingDelay() + 2)
             first, singles, relayed = voters[0], voters[1 : 1 + SINGLES], voters[1 + SINGLES :]

@@ -38,8 +38,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     Typical local session:
       sahara node start            start the local ethereum and bsc anvil nodes
       sahara deploy --network ethereum:local:foundry
-      sahara gov status --network ethereum:local:foundry
       sahara index --network ethereum:local:foundry
+      sahara gov proposals --network ethereum:local:foundry
       sahara node stop
 
     Settings come from SAHARA_* environment variables (for example SAHARA_DATA_DIR).

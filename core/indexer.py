@@ -69,6 +69,35 @@ class Projector:
     project: ProjectFn | None = None
 
 
+Rules = Mapping[tuple[str, str], tuple[tuple[type, ...], Callable[[ChainEvent, Mapping[str, Any]], list]]]
+"""(deployment name, event name) -> (tables written, rows from the event and its decoded arguments)."""
+
+
+def project_by_rules(rules: Rules) -> ProjectFn:
+    """A ``Projector.project`` that derives rows from events by ``rules``; an event whose rows a table
+    already holds (by ``event_id``) is skipped for that table. Returns the rows added per table."""
+
+    def project(session: Session, events: Sequence[ChainEvent]) -> Counter:
+        wanted = [e for e in events if (e.contract, e.event) in rules]
+        done: set[tuple[str, int]] = set()
+        for table in {table for e in wanted for table in rules[(e.contract, e.event)][0]}:
+            ids = [e.id for e in wanted if table in rules[(e.contract, e.event)][0]]
+            for start in range(0, len(ids), IN_BATCH):
+                found = session.exec(
+                    select(table.event_id).where(table.event_id.in_(ids[start : start + IN_BATCH]))
+                )
+                done.update((table.__tablename__, event_id) for event_id in found)
+        added: Counter = Counter()
+        for event in wanted:
+            for row in rules[(event.contract, event.event)][1](event, event.args):
+                if (row.__tablename__, event.id) not in done:
+                    session.add(row)
+                    added[row.__tablename__] += 1
+        return added
+
+    return project
+
+
 def load_projectors() -> list[Projector]:
     """Every projector registered under ``sahara_dao.projectors``."""
     projectors = []

@@ -1,7 +1,6 @@
 """``sahara deploy`` and ``sahara gov``: deploy the DAO and drive proposals from the command line."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -9,25 +8,19 @@ import click
 from sahara_dao.core.accounts import load_account
 from sahara_dao.core.chain import connect, is_local
 from sahara_dao.core.contracts import project
+from sahara_dao.core.db import session_scope
 from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.settings import get_settings
-from sahara_dao.core.units import format_tokens, to_base_units
-from sahara_dao.governance import lifecycle
+from sahara_dao.core.units import format_tokens
+from sahara_dao.governance import lifecycle, records
+from sahara_dao.governance.cli_common import account_option, duration, network_option, when
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.errors import DeploymentError, ProposalError
 from sahara_dao.governance.params import load_params
+from sahara_dao.governance.propose_cli import propose
+from sahara_dao.governance.records_cli import delegates, proposals, votes
 from sahara_dao.governance.relay_cli import relay_group, sign_delegation_cmd, sign_vote_cmd
 from sahara_dao.token.allocation import load_genesis
-
-network_option = click.option(
-    "--network", default="ethereum:local:foundry", show_default=True,
-    help="Ape network choice ECOSYSTEM:NETWORK:PROVIDER, e.g. bsc:local:foundry or ethereum:local:test.",
-)  # fmt: skip
-account_option = click.option(
-    "--account", default=None,
-    help="Ape account alias that signs (`ape accounts import ALIAS`); on local chains dev:N picks "
-    "development account N (default dev:0).",
-)  # fmt: skip
 
 
 @click.command()
@@ -61,13 +54,19 @@ def deploy(network: str, account: str | None, genesis_file: Path | None, params_
 
 @click.group()
 def gov() -> None:
-    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status; gasless relay."""
+    """On-chain governance: delegate, propose, vote, queue, execute, cancel, status; proposals,
+    votes and delegates as indexed (`sahara index`); the gasless vote relay."""
 
 
+gov.add_command(propose)
+gov.add_command(proposals)
+gov.add_command(votes)
+gov.add_command(delegates)
 # The gasless vote relay (governance/relay_cli.py).
 gov.add_command(relay_group)
 gov.add_command(sign_vote_cmd)
 gov.add_command(sign_delegation_cmd)
+
 
 
 @contextmanager
@@ -96,44 +95,48 @@ def _proposals(governor) -> dict[int, lifecycle.Proposal]:
     found = {}
     for log in governor.ProposalCreated.range(0, chain.blocks.head.number + 1):
         args = log.event_arguments
-        found[args["proposalId"]] = lifecycle.Proposal(
-            tuple(args["targets"]), tuple(args["values"]), tuple(bytes(c) for c in args["calldatas"]),
-            args["description"],
-        )  # fmt: skip
+        found[args["proposalId"]] = lifecycle.proposal_of(
+            args["targets"], args["values"], args["calldatas"], args["description"]
+        )
     return found
 
 
 def _find(governor, proposal_id: int) -> lifecycle.Proposal:
-    proposal = _proposals(governor).get(proposal_id)
+    """The proposal's actions from the indexer's tables, else from the chain's ProposalCreated logs."""
+    from ape import chain
+
+    with session_scope() as session:
+        proposal = records.proposal_actions(
+            session=session, chain_id=chain.chain_id, governor=governor.address, proposal_id=proposal_id
+        )
+    if proposal is None:
+        proposal = _proposals(governor).get(proposal_id)
     if proposal is None:
         raise ProposalError(
-            f"no proposal {proposal_id} on governor {governor.address}: see `sahara gov status`"
+            f"no proposal {proposal_id} on governor {governor.address}: list them with `sahara gov proposals`"
         )
     return proposal
 
 
-def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else "-"
-
-
 @gov.command()
 @network_option
-def status(network: str) -> None:
-    """List proposals with state, For/Against/Abstain, quorum progress and deadlines."""
+@click.argument("proposal_id", type=int)
+def status(network: str, proposal_id: int) -> None:
+    """State, For/Against/Abstain, quorum progress and time left of PROPOSAL_ID, read from the chain."""
     with _dao(network) as (token, governor, timelock):
-        click.echo(
-            f"treasury (timelock {timelock.address}): {format_tokens(token.balanceOf(timelock))} SAHARA"
-        )
-        proposals = _proposals(governor)
-        if not proposals:
-            click.echo("no proposals yet: create one with `sahara gov propose-transfer`")
-        for proposal_id, proposal in proposals.items():
-            s = lifecycle.status(governor, proposal_id)
-            progress = (s.for_ + s.abstain) * 100 // s.quorum if s.quorum else 100
-            click.echo(f"{proposal_id}\n  {proposal.description.splitlines()[0]}")
-            click.echo(f"  state {s.state.name.lower()}, for {format_tokens(s.for_)}, against "
-                       f"{format_tokens(s.against)}, abstain {format_tokens(s.abstain)}, quorum {progress}%")  # fmt: skip
-            click.echo(f"  voting ends {_when(s.deadline)}, executable after {_when(s.eta)}")
+        s = lifecycle.status(governor, proposal_id)
+        click.echo(f"proposal {proposal_id}\n  {_find(governor, proposal_id).description.splitlines()[0]}")
+        click.echo(f"  state {s.state.name.lower()}")
+        click.echo(f"  for {format_tokens(s.for_)}, against {format_tokens(s.against)}, "
+                   f"abstain {format_tokens(s.abstain)}")  # fmt: skip
+        bps = s.quorum_progress_bps
+        click.echo(f"  quorum {format_tokens(s.quorum)}: {bps // 100}.{bps % 100:02d}% reached (For + Abstain)")  # fmt: skip
+        eta = f", executable {when(s.eta)}" if s.eta else ""
+        click.echo(f"  voting {when(s.snapshot)} to {when(s.deadline)}{eta}")
+        if s.time_left is not None:
+            click.echo(f"  {s.time_left[0]} in {duration(s.time_left[1])}")
+        treasury = format_tokens(token.balanceOf(timelock))
+        click.echo(f"  treasury (timelock {timelock.address}): {treasury} SAHARA")
 
 
 @gov.command("delegate")
@@ -150,33 +153,12 @@ def delegate_cmd(network: str, account: str | None, delegatee: str | None) -> No
         )
 
 
-@gov.command("propose-transfer")
-@network_option
-@account_option
-@click.option("--to", "recipient", required=True, help="Recipient of the treasury transfer.")
-@click.option("--amount", required=True, help="Amount in SAHARA (decimals allowed, e.g. 1500.5).")
-@click.option("--description", required=True, help="Proposal text (first line is its title).")
-def propose_transfer(
-    network: str, account: str | None, recipient: str, amount: str, description: str
-) -> None:
-    """Propose a SAHARA transfer from the DAO treasury."""
-    with _dao(network) as (token, governor, _):
-        sender = load_account(account, local=is_local(network))
-        proposal = lifecycle.treasury_transfer(
-            token, recipient, to_base_units(amount, "--amount"), description
-        )
-        proposal_id = lifecycle.propose(governor, proposal, sender)
-        click.echo(
-            f"proposal {proposal_id} created; voting starts {_when(governor.proposalSnapshot(proposal_id))}"
-        )
-
-
 @gov.command()
 @network_option
 @account_option
 @click.argument("proposal_id", type=int)
 @click.argument("support", type=click.Choice(["for", "against", "abstain"], case_sensitive=False))
-@click.option("--reason", default="", help="Reason recorded with the vote.")
+@click.option("--reason", default="", help="Reason recorded with the vote (castVoteWithReason).")
 def vote(network: str, account: str | None, proposal_id: int, support: str, reason: str) -> None:
     """Vote on PROPOSAL_ID: for, against or abstain."""
     with _dao(network) as (_, governor, _timelock):
@@ -194,9 +176,7 @@ def queue(network: str, account: str | None, proposal_id: int) -> None:
     with _dao(network) as (_, governor, _timelock):
         sender = load_account(account, local=is_local(network))
         lifecycle.queue(governor, _find(governor, proposal_id), sender)
-        click.echo(
-            f"proposal {proposal_id} queued; executable after {_when(governor.proposalEta(proposal_id))}"
-        )
+        click.echo(f"proposal {proposal_id} queued; executable after {when(governor.proposalEta(proposal_id))}")
 
 
 @gov.command()
@@ -216,9 +196,9 @@ def execute(network: str, account: str | None, proposal_id: int) -> None:
 @account_option
 @click.argument("proposal_id", type=int)
 def cancel(network: str, account: str | None, proposal_id: int) -> None:
-    """Cancel PROPOSAL_ID as the Foundation's proposal guardian."""
+    """Cancel PROPOSAL_ID as the proposal guardian (any state before execution), or as its proposer
+    while it is pending (in any cancelable state once the DAO has removed the guardian)."""
     with _dao(network) as (_, governor, _timelock):
         sender = load_account(account, local=is_local(network))
-        proposal = _find(governor, proposal_id)
-        governor.cancel(*proposal.args(), proposal.description_hash, sender=sender)
+        lifecycle.cancel(governor, _find(governor, proposal_id), sender)
         click.echo(f"proposal {proposal_id} canceled")

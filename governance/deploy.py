@@ -5,8 +5,8 @@ token (mints the genesis allocation) -> governor -> clock check -> roles (govern
 cancels, anyone executes, the deployer renounces admin) -> the economy contracts (revenue vault,
 asset registry with its Receipts, license manager, payout batcher, staking), whose operational
 roles go to the Foundation's operator and whose admin role goes to the timelock (the DAO), the
-deployer renouncing its own -> Multicall3 (the vote relay's batcher: deployed on local chains,
-the canonical deployment elsewhere). The record is saved after every step:
+deployer renouncing its own; the vault holds the protocol fee that settlement applies -> Multicall3 (the vote
+relay's batcher: deployed on local chains, the canonical deployment elsewhere). The record is saved after every step:
 a second run on a complete deployment changes nothing, and a run cut short resumes where it stopped.
 """
 
@@ -203,6 +203,9 @@ def _deploy_economy(run: _Deployer, params: GovernanceParams, token, timelock, s
     )
     payouts = run.contract("payouts", "PayoutBatcher", token.address, sender.address)
     run.contract("staking", "SaharaStaking", token.address, timelock.address, economy.unstake_cooldown)
+    fee = economy.protocol_fee_bps
+    run.step("vault: set protocol fee", vault.protocolFeeBps() != fee,
+             lambda: vault.setProtocolFeeBps(fee, sender=sender))  # fmt: skip
     _hand_over(run, "vault", vault, [("REVENUE_SOURCE_ROLE", licenses.address)], timelock, sender)
     _hand_over(run, "licenses", licenses, [("METER_ROLE", economy.operator)], timelock, sender)
     _hand_over(run, "payouts", payouts, [("PAYER_ROLE", economy.operator)], timelock, sender)

@@ -49,3 +49,7 @@ class ChoiceError(VotingError):
 
 class RelayError(GovernanceError, ValueError):
     """A signed ballot or delegation is malformed, or the vote relay cannot run; the message says why."""
+
+
+class IntentError(ProposalError):
+    """A proposal intent names something that does not exist or a value out of range."""

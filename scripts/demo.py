@@ -27,7 +27,7 @@ from sahara_dao.core.indexer import index_network
 from sahara_dao.core.nodes import managed_node, rpc_chain_id
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT, format_tokens
-from sahara_dao.governance import lifecycle
+from sahara_dao.governance import intents, lifecycle
 from sahara_dao.governance.deploy import deploy_dao
 from sahara_dao.governance.params import load_params
 from sahara_dao.inference.build_models import build_quality_model
@@ -101,9 +101,9 @@ def run_proposal(record, params) -> None:
     chain.mine(deltatime=1)
 
     count = len(list(governor.ProposalCreated.range(0, chain.blocks.head.number + 1)))
-    proposal = lifecycle.treasury_transfer(
-        token, recipient.address, GRANT,
-        f"Grant #{count + 1}: 1,000,000 SAHARA to the dataset bounty program\n\n"
+    proposal = intents.treasury_transfer(
+        intents.load_dao(record.contracts), recipient=recipient.address, amount=GRANT,
+        description=f"Grant #{count + 1}: 1,000,000 SAHARA to the dataset bounty program\n\n"
         "Funds labeling bounties for the first community datasets.",
     )  # fmt: skip
     before = {"treasury": token.balanceOf(timelock), "recipient": token.balanceOf(recipient)}

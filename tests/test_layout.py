@@ -55,7 +55,7 @@ def test_cli_help_explains_every_command():
     assert top.exit_code == 0
     for name in ("deploy", "gov", "node", "genesis", "db", "index", "labeling", "settle", "verify-epoch", "proof", "claim", "tree", "infer", "quarantine", "poll"):
         assert name in top.output
-    groups = {"gov": ["status", "delegate", "propose-transfer", "vote", "queue", "execute", "cancel", "sign-vote", "sign-delegation"],
+    groups = {"gov": ["status", "delegate", "propose", "vote", "queue", "execute", "cancel", "proposals", "votes", "delegates", "sign-vote", "sign-delegation"],
               "gov relay": ["submit", "run", "status"],
               "node": ["start", "stop", "status"], "genesis": ["check"],
               "labeling": ["ingest", "pay", "status"], "tree": ["build", "proof"], "infer": ["register", "run", "rejected"], "quarantine": ["list", "retry"],

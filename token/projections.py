@@ -18,13 +18,12 @@ these contracts (and of the token, vesting wallets, payouts, staking and receipt
 ``chain_event`` only.
 """
 
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import SQLModel
 
-from sahara_dao.core.indexer import Projector
+from sahara_dao.core.indexer import Projector, project_by_rules
 from sahara_dao.core.models import ChainEvent
 from sahara_dao.token.models import (
     Asset,
@@ -135,23 +134,9 @@ RULES: dict[tuple[str, str], tuple[tuple[type[SQLModel], ...], Rows]] = {
 """(deployment name, event) -> (tables written, rows from the event and its decoded arguments)."""
 
 
-def project(session: Session, events: Sequence[ChainEvent]) -> Counter:
-    """Derive the economy's rows from ``events``; events already derived are skipped. Returns the
-    rows added per table."""
-    wanted = [e for e in events if (e.contract, e.event) in RULES]
-    done: set[tuple[str, int]] = set()
-    for table in {table for e in wanted for table in RULES[(e.contract, e.event)][0]}:
-        ids = [e.id for e in wanted if table in RULES[(e.contract, e.event)][0]]
-        for start in range(0, len(ids), 500):
-            found = session.exec(select(table.event_id).where(table.event_id.in_(ids[start : start + 500])))
-            done.update((table.__tablename__, event_id) for event_id in found)
-    added: Counter = Counter()
-    for event in wanted:
-        for row in RULES[(event.contract, event.event)][1](event, event.args):
-            if (row.__tablename__, event.id) not in done:
-                session.add(row)
-                added[row.__tablename__] += 1
-    return added
+project = project_by_rules(RULES)
+"""Derive the economy's rows from events; events already derived are skipped (see
+:func:`~sahara_dao.core.indexer.project_by_rules`)."""
 
 
 def discover(addresses: Mapping[str, str]) -> dict[str, str]:

@@ -132,7 +132,7 @@ def settle(
             progress(f"epoch {number} on chain {ctx.chain_id}: reading [{start}, {end}) from the database")
             inputs = gather_inputs(
                 session, chain_id=ctx.chain_id, epoch=number, start=start, end=end,
-                fee_bps=economy.protocol_fee_bps, treasury=ctx.record.address("timelock"),
+                fee_bps=ctx.vault.protocolFeeBps(), treasury=ctx.record.address("timelock"),
                 quarantined=quarantined_count(session, source=USAGE, chain_id=ctx.chain_id),
             )  # fmt: skip
             result = compute(inputs)

@@ -37,6 +37,9 @@ interface IRevenueVault {
     /// @notice Roots published from now on become active `newDelay` seconds after publication.
     event ActivationDelaySet(uint256 oldDelay, uint256 newDelay);
 
+    /// @notice The protocol fee that settlement takes for the treasury changed (basis points).
+    event ProtocolFeeSet(uint16 previousBps, uint16 newBps);
+
     /// @dev The constructor got an address without code as the token.
     error RevenueVaultInvalidToken(address token);
 
@@ -45,6 +48,9 @@ interface IRevenueVault {
 
     /// @dev The activation delay is above {MAX_ACTIVATION_DELAY}.
     error RevenueVaultActivationDelayTooLong(uint256 delay, uint256 maxDelay);
+
+    /// @dev The protocol fee is above `maxFeeBps` (all of the revenue).
+    error RevenueVaultProtocolFeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
 
     /// @dev A root must not be zero.
     error RevenueVaultInvalidRoot(bytes32 root);
@@ -147,6 +153,17 @@ interface IRevenueVault {
      * @dev Only DEFAULT_ADMIN_ROLE. At most {MAX_ACTIVATION_DELAY}. Emits {ActivationDelaySet}.
      */
     function setActivationDelay(uint256 newDelay) external;
+
+    /**
+     * @notice Sets the protocol fee: the share of each epoch's revenue, in basis points, that
+     * settlement sends to the treasury before royalties (off-chain settlement reads it here; the
+     * vault pays only what published roots say).
+     * @dev Only DEFAULT_ADMIN_ROLE (the DAO). At most 10,000. Emits {ProtocolFeeSet}.
+     */
+    function setProtocolFeeBps(uint16 feeBps) external;
+
+    /// @notice The protocol fee in basis points (see {setProtocolFeeBps}).
+    function protocolFeeBps() external view returns (uint16);
 
     /// @notice Stops publishing and claiming. Only GUARDIAN_ROLE or DEFAULT_ADMIN_ROLE.
     function pause() external;

@@ -67,6 +67,9 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
     /// @notice The longest activation delay the admin can set.
     uint256 public constant MAX_ACTIVATION_DELAY = 30 days;
 
+    /// @notice The highest protocol fee the admin can set: all of the revenue.
+    uint256 public constant MAX_PROTOCOL_FEE_BPS = 10_000;
+
     /// @dev Everything a claim needs of a root, in one slot. {_claimOne} reads it with the bit layout below.
     struct RootRecord {
         uint40 activatesAt; // bits 0-39: claims verify against the root from then on ...
@@ -84,6 +87,7 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
 
     uint64 private _lastEpoch;
     uint48 private _activationDelay;
+    uint16 private _protocolFeeBps;
 
     bytes32 private _latestRoot; // the last root published and not revoked: pending or active
     bytes32 private _previousRoot; // the one before it: active until `_latestRoot` activates
@@ -304,6 +308,19 @@ contract RevenueVault is IRevenueVault, AccessControl, Pausable {
         uint256 oldDelay = _activationDelay;
         _activationDelay = uint48(newDelay);
         emit ActivationDelaySet(oldDelay, newDelay);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function setProtocolFeeBps(uint16 feeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (feeBps > MAX_PROTOCOL_FEE_BPS) revert RevenueVaultProtocolFeeTooHigh(feeBps, MAX_PROTOCOL_FEE_BPS);
+        uint16 previous = _protocolFeeBps;
+        _protocolFeeBps = feeBps;
+        emit ProtocolFeeSet(previous, feeBps);
+    }
+
+    /// @inheritdoc IRevenueVault
+    function protocolFeeBps() external view returns (uint16) {
+        return _protocolFeeBps;
     }
 
     /// @inheritdoc IRevenueVault

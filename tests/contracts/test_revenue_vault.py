@@ -735,6 +735,31 @@ def test_set_activation_delay_rejects_more_than_30_days(vault, admin, reverts):
         vault.setActivationDelay(MAX_DELAY + 1, sender=admin)
 
 
+def test_admin_sets_the_protocol_fee(vault, admin):
+    """The fee starts at zero; the admin sets it up to 10,000 bps and ProtocolFeeSet records the change."""
+    assert vault.protocolFeeBps() == 0
+    receipt = vault.setProtocolFeeBps(500, sender=admin)
+    [event] = receipt.events.filter(vault.ProtocolFeeSet)
+    assert (event.previousBps, event.newBps) == (0, 500)
+    vault.setProtocolFeeBps(10_000, sender=admin)
+    assert vault.protocolFeeBps() == 10_000
+
+
+def test_set_protocol_fee_requires_admin(vault, guardian, reverts):
+    """Only the admin sets the fee."""
+    with reverts(
+        vault.AccessControlUnauthorizedAccount, account=guardian, neededRole=vault.DEFAULT_ADMIN_ROLE()
+    ):
+        vault.setProtocolFeeBps(100, sender=guardian)
+
+
+def test_set_protocol_fee_rejects_more_than_all_revenue(vault, admin, reverts):
+    """A fee above 10,000 bps reverts with RevenueVaultProtocolFeeTooHigh."""
+    with reverts(vault.RevenueVaultProtocolFeeTooHigh, feeBps=10_001, maxFeeBps=10_000):
+        vault.setProtocolFeeBps(10_001, sender=admin)
+    assert vault.protocolFeeBps() == 0
+
+
 def test_guardian_pauses_claims_and_only_the_admin_unpauses(vault, publish, guardian, admin, other, reverts):
     """The guardian pauses; claims revert with EnforcedPause; the guardian cannot unpause, the admin can."""
     root = publish({ALICE: E, BOB: E})

@@ -47,6 +47,16 @@ class Scenario:
     envelopes: dict = field(default_factory=dict)
 
 
+def treasury_grant(contracts: RelayContracts, recipient: str, amount: int, description: str):
+    """A treasury transfer proposal through the intents of governance/intents.py."""
+    from sahara_dao.core.contracts import project
+    from sahara_dao.governance import intents
+
+    timelock = project().SaharaTimelock.at(contracts.governor.timelock())
+    dao = intents.Dao({"token": contracts.token, "governor": contracts.governor, "timelock": timelock})
+    return intents.treasury_transfer(dao, recipient=recipient, amount=amount, description=description)
+
+
 def build(chain, contracts: RelayContracts, dev: dict, nobody) -> Scenario:
     """Fund and delegate the voters, create the proposals, open voting and spend the side effects."""
     token, governor = contracts.token, contracts.governor
@@ -58,7 +68,7 @@ def build(chain, contracts: RelayContracts, dev: dict, nobody) -> Scenario:
     chain.mine(deltatime=2)
     ids = []
     for n, description in enumerate(("Relay: the proposal", "Relay: the side proposal", "Relay: to cancel")):
-        grant = lifecycle.treasury_transfer(token, dev[9].address, (n + 1) * UNIT, description)
+        grant = treasury_grant(contracts, dev[9].address, (n + 1) * UNIT, description)
         ids.append(lifecycle.propose(governor, grant, community))
         if n == 2:
             governor.cancel(*grant.args(), grant.description_hash, sender=dev[1])  # the guardian

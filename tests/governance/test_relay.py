@@ -1,7 +1,16 @@
 """The gasless vote relay (governance/relay.py) on Ape's in-process chain, with SQLite and PostgreSQL."""
 
 import pytest
-from relay_scenario import CONFIG, EXPECTED, REASON_B, REASON_C, build, expected_tally, mixed_envelopes
+from relay_scenario import (
+    CONFIG,
+    EXPECTED,
+    REASON_B,
+    REASON_C,
+    build,
+    expected_tally,
+    mixed_envelopes,
+    treasury_grant,
+)
 from sqlmodel import select
 
 from sahara_dao.core.db import session_scope
@@ -252,7 +261,7 @@ def test_a_ballot_submitted_before_voting_opens_is_accepted_once_it_opens(relay_
     s, governor = relay_dao, relay_dao.contracts.governor
     from sahara_dao.governance import lifecycle
 
-    grant = lifecycle.treasury_transfer(s.contracts.token, s.dev[9].address, 9 * UNIT, "Relay: later")
+    grant = treasury_grant(s.contracts, s.dev[9].address, 9 * UNIT, "Relay: later")
     later = lifecycle.propose(governor, grant, s.dev[2])
     envelope = sign_vote(s.contracts, s.dev[3], later, 1)
     early = submit(relay_db, s.contracts, envelope, config=CONFIG)

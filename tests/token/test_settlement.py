@@ -129,6 +129,27 @@ def test_an_epoch_is_settled_published_verified_and_claimed(ready):
             claim(ctx, dev(5).address, dev(OPERATOR))
 
 
+def test_the_fee_is_the_one_the_dao_set_on_the_vault(ready):
+    """Settlement takes the protocol fee from the vault, where governance changes it (here the
+    timelock, impersonated, sets 10%), not from the parameters file (5%)."""
+    from anvil_chain import rpc
+
+    chain, _ = ready
+    with chain.economy() as economy:
+        timelock = chain.record.address("timelock")
+        rpc(chain.node.uri, "anvil_impersonateAccount", timelock)
+        rpc(chain.node.uri, "anvil_setBalance", timelock, hex(UNIT))
+        data = "0x" + bytes(economy.vault.setProtocolFeeBps.encode_input(1000)).hex()
+        rpc(chain.node.uri, "eth_sendTransaction", {"from": timelock, "to": economy.vault.address, "data": data})
+        rpc(chain.node.uri, "anvil_stopImpersonatingAccount", timelock)
+        assert economy.vault.protocolFeeBps() == 1000
+    index_network(NETWORK)
+    outcome = run_settle(epoch=1, window=(0, now(chain)), publish=False)
+    with session_scope() as session:
+        row = session.get(Epoch, (CHAIN_ID, 1))
+        assert (outcome.earned, row.protocol_fee) == (1_100 * UNIT, 110 * UNIT)
+
+
 def test_a_crash_between_computing_and_publishing_publishes_the_stored_root(ready):
     """A computed but unpublished epoch is published as stored, once."""
     chain, _ = ready

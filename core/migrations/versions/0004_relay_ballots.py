@@ -1,7 +1,7 @@
 """relay ballots: signed votes and delegations handed to the gasless relay (governance/relay.py)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-22
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import sahara_dao.core.db
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
