@@ -103,8 +103,7 @@ def governance_autopilot():
             for item in review["proposals"]:
                 if lifecycle.status(governor, int(item["id"])).state != lifecycle.ProposalState.SUCCEEDED:  # as of now
                     continue
-                proposal = lifecycle.Proposal(tuple(item["targets"]), tuple(int(v) for v in item["values"]),
-                                              tuple(bytes.fromhex(c[2:]) for c in item["calldatas"]), item["description"])  # fmt: skip
+                proposal = lifecycle.proposal_of(item["targets"], item["values"], item["calldatas"], item["description"])
                 done.append({"id": item["id"], "tx": str(lifecycle.queue(governor, proposal, sender).txn_hash)})
         return review | {"queued": done}
 
@@ -128,8 +127,7 @@ def governance_autopilot():
                 status = lifecycle.status(governor, int(item["id"]))
                 if status.state != lifecycle.ProposalState.QUEUED or status.eta > next_timestamp():
                     continue
-                proposal = lifecycle.Proposal(tuple(item["targets"]), tuple(int(v) for v in item["values"]),
-                                              tuple(bytes.fromhex(c[2:]) for c in item["calldatas"]), item["description"])  # fmt: skip
+                proposal = lifecycle.proposal_of(item["targets"], item["values"], item["calldatas"], item["description"])
                 done.append({"id": item["id"], "tx": str(lifecycle.execute(governor, proposal, sender).txn_hash)})
         return queued | {"executed": done}
 

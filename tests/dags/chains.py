@@ -150,7 +150,7 @@ def inference(ecosystem: str) -> None:
 
 
 def proposals(ecosystem: str) -> None:
-    from sahara_dao.governance import lifecycle
+    from sahara_dao.governance import intents, lifecycle
 
     context, record = _economy(ecosystem)
     with context:
@@ -163,7 +163,8 @@ def proposals(ecosystem: str) -> None:
         grant = 1_000 * UNIT
         ids = []
         for title in ("Grant A: labeling bounties", "Grant B: a second bounty"):
-            proposal = lifecycle.treasury_transfer(economy.token, recipient.address, grant, title)
+            proposal = intents.treasury_transfer(intents.load_dao(record.contracts), recipient=recipient.address,
+                                                 amount=grant, description=title)  # fmt: skip
             ids.append(lifecycle.propose(governor, proposal, community))
             economy.chain.mine(deltatime=lifecycle.status(governor, ids[-1]).snapshot - economy.chain.pending_timestamp + 1)
             if len(ids) == 1:
