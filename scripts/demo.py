@@ -12,6 +12,7 @@ an off-chain, Snapshot-compatible ranked-choice poll, tallied here. Run it with 
 This file only wires library calls together; the logic lives in sahara_dao.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -443,12 +444,19 @@ def main() -> int:
                 markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, files["model"], files["agent"])
             index_network(network)  # the meter's usage records name assets the database must know
             run_inference(ecosystem, records[ecosystem], markets[ecosystem], files, scale)
-        say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
-        for ecosystem in markets:
-            settle_and_claim(ecosystem, markets[ecosystem], params)
-        say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
-        for ecosystem in markets:
-            pay_labelers(ecosystem, records[ecosystem])
+        if os.environ.get("SAHARA_DEMO_AIRFLOW") == "1":  # `make demo AIRFLOW=1`: steps 5-6 as runs of the DAGs
+            from demo_airflow import settle_and_pay
+
+            say("\n5-6. settlement and labeling payouts through Airflow: `airflow dags test` of royalty_settlement "
+                "and labeling_payouts")  # fmt: skip
+            settle_and_pay(markets, records, params, say)
+        else:
+            say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
+            for ecosystem in markets:
+                settle_and_claim(ecosystem, markets[ecosystem], params)
+            say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
+            for ecosystem in markets:
+                pay_labelers(ecosystem, records[ecosystem])
         say("\n7. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
         poll_id, scores = run_offchain_poll(records)
         say("\nsummary")
