@@ -79,7 +79,8 @@ def db_url(request, tmp_path, settings_env) -> str:
             template=request.getfixturevalue("postgres_server").template
         )
     settings_env(DATABASE_URL=url)
-    return url
+    yield url
+    get_engine(url).dispose()  # close the pooled connections: a session opens hundreds of databases
 
 
 @pytest.fixture
