@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 AIRFLOW_VENV := .venv-airflow
 PY := $(VENV)/bin/python
+AIRFLOW_PY := $(AIRFLOW_VENV)/bin/python
+AIRFLOW ?=
 SOLC_VERSION := 0.8.28
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo dashboard screenshots test lint models models-minilm bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env
+.PHONY: help setup demo dashboard screenshots test test-dags lint models models-minilm bench-gas bench-gas-relay bench-merkle bench-settlement bench-inference bench-votes-verify bench-tally clean lock airflow-env airflow
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -40,8 +42,8 @@ node_modules/.done: package.json package-lock.json
 	chmod +x $@
 	$@ --version | grep -q "Version: $(SOLC_VERSION)+commit"
 
-demo: setup  ## run the main job on two local chains: deploy, a DAO grant, assets, licenses, inference, settlement, claims, labeling payouts
-	$(PY) scripts/demo.py
+demo: setup  ## run the main job on two local chains (AIRFLOW=1: its epoch through `airflow dags test` of the real DAGs)
+	SAHARA_DEMO_AIRFLOW=$(AIRFLOW) $(if $(AIRFLOW),SAHARA_DATA_DIR=$${SAHARA_DATA_DIR:-$(CURDIR)/var/demo-airflow}) $(PY) scripts/demo.py
 
 dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db), served on 127.0.0.1:8501
 	@test -f var/sahara.db || { echo "no var/sahara.db yet: run make demo first"; exit 1; }
@@ -56,8 +58,15 @@ dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db),
 screenshots: setup  ## run the dashboards' browser test and keep a screenshot of each page in docs/screenshots/
 	SAHARA_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots SAHARA_REQUIRE_CHROMIUM=1 $(PY) -m pytest -q -p no:ape_test tests/dashboards/test_browser.py tests/dashboards/test_vote.py
 
-test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging)
+test: setup  ## run every test (contracts on Ape's chain and on anvil, Python, packaging, then the DAGs)
 	$(PY) -m pytest tests
+	$(MAKE) --no-print-directory test-dags
+
+test-dags: setup  ## the DAG tests, in the Airflow environment (DagBag integrity, dag.test() runs on anvil chains)
+	SAHARA_APP_PYTHON=$(CURDIR)/$(PY) $(AIRFLOW_PY) -m pytest --confcutdir=tests/dags tests/dags
+
+airflow: setup  ## a local Airflow on 127.0.0.1:8080 (standalone, SQLite under var/airflow) with dags/, its pool and variables
+	AIRFLOW_PY=$(AIRFLOW_PY) APP_PY=$(PY) scripts/airflow_local.sh
 
 lint:  ## ruff over the Python code
 	$(VENV)/bin/ruff check .

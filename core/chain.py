@@ -115,3 +115,18 @@ def _forget_chain_ids() -> None:
     from ape import chain
 
     chain._chain_id_cache.clear()
+
+
+def pipeline_networks(only: str | None = None) -> list[str]:
+    """The networks the scheduled pipelines map over (settings ``pipeline_networks``, else each local
+    chain), or just ``only`` (a configured network choice or its ecosystem, e.g. ``bsc``)."""
+    networks = get_settings().networks
+    if not only:
+        return networks
+    chosen = [n for n in networks if only in (n, n.split(":")[0])]
+    if not chosen:
+        raise NetworkError(
+            f"'{only}' is not a configured chain: choose one of {', '.join(networks)} "
+            "(or add it to SAHARA_PIPELINE_NETWORKS)"
+        )
+    return chosen

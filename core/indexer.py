@@ -774,3 +774,11 @@ def index_network(
         )
     report.notes.extend(f"{name}: not indexed, no projector gives its contract type" for name in unknown)
     return report
+
+
+def sync_network(network: str) -> dict:
+    """One indexer run over ``network`` for schedulers (Airflow's chain_sync), as plain values."""
+    report = index_network(network)
+    return {"network": network, "chain_id": report.chain_id, "head": report.head, "indexed_to": report.target,
+            "new_events": report.new_events, "removed": report.removed, "blocks_read": report.blocks_read,
+            "projected": dict(report.projected), "notes": list(report.notes)}  # fmt: skip

@@ -70,3 +70,19 @@ class IndexerCheckpoint(SQLModel, table=True):
 def event_fk() -> Any:
     """The column that ties a derived row to the event it came from (deleted with it)."""
     return Field(sa_column=Column(INT64, ForeignKey("chain_event.id", ondelete="CASCADE"), nullable=False, unique=True))
+
+
+class Alert(SQLModel, table=True):
+    """Something an operator must look at (a missed deadline, a failed pipeline task), raised once:
+    its ``key`` names the occurrence, so a rerun or a retry finds it and raises nothing new."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("key", name="uq_alert_key"),)
+    id: int | None = bigint_field(default=None, primary_key=True)
+    key: str = Field(max_length=255)  # e.g. settlement-deadline:31337:47:publish
+    source: str = Field(max_length=64, index=True)  # the pipeline or module that raised it
+    subject: str  # one line for lists and notifications
+    message: str  # what happened and what to do
+    chain_id: int | None = bigint_field(default=None)
+    raised_at: int = bigint_field()  # unix seconds of the observation (chain time where there is one)
+    notified: bool = False  # the configured notifier accepted it

@@ -49,6 +49,23 @@ class Settings(BaseSettings):
     inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
     inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
     inference_threads: int = Field(0, ge=0)  # onnxruntime intra-op threads per session; 0: one per core
+    # The pipelines (Airflow DAGs in dags/, see dags/README.md).
+    pipeline_networks: list[str] | None = None  # Ape network choices the DAGs map over; None: every local chain
+    settlement_deadlines: dict[str, int] = {  # stage -> seconds after the epoch's end by which it must be done
+        "compute": 6 * 3600, "publish": 12 * 3600, "verify": 24 * 3600,
+    }  # fmt: skip
+    gpu_pool_slots: int = Field(1, ge=1)  # inference batches run at once (the Airflow `gpu` pool)
+    meter_account: str = "dev:9"  # holds METER_ROLE (an Ape alias off local chains)
+    governance_account: str | None = None  # queues and executes proposals, relays ballots (None: dev:0 on local chains)
+    quorum_alert_seconds: int = Field(24 * 3600, ge=0)  # alert when an active proposal short of quorum closes this soon
+    alert_webhook: str | None = None  # URL that receives each new alert as a JSON POST (Slack, PagerDuty, ...)
+
+    @property
+    def networks(self) -> list[str]:
+        """The networks the pipelines work on: ``pipeline_networks``, else each local chain's."""
+        if self.pipeline_networks is not None:
+            return list(self.pipeline_networks)
+        return [f"{ecosystem}:local:foundry" for ecosystem in sorted(self.local_chains)]
 
     @property
     def deployments_dir(self) -> Path:

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlmodel import select
@@ -274,3 +275,44 @@ def usage_record(request: InferenceRequest) -> dict:
     return {"request_id": request.request_id, "chain_id": request.chain_id, "asset_id": request.asset_id,
             "license_id": request.license_id, "account": request.account, "units": request.units,
             "unit_price": request.unit_price, "amount": request.amount, "occurred_at": request.ran_at}  # fmt: skip
+
+
+# --- for schedulers (Airflow's inference_batches): plain values in and out -------------------------------
+
+
+@contextmanager
+def _network_ledger(network: str, meter_account: str | None):
+    from sahara_dao.core.accounts import load_account
+    from sahara_dao.core.chain import connect, is_local
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.inference.ledger import ChainLedger
+
+    with connect(network):
+        yield ChainLedger(load_account(meter_account or get_settings().meter_account, local=is_local(network)))
+
+
+def run_network(network: str, *, meter_account: str | None = None) -> dict:
+    """Run the pending requests of ``network``'s chain at the configured prices
+    (``SAHARA_INFERENCE_PRICES_FILE``) and batch limits, on the chain's clock; rerunning after a
+    crash repeats nothing."""
+    from sahara_dao.inference.providers import default_providers
+    from sahara_dao.inference.sinks import load_usage_sinks
+
+    with _network_ledger(network, meter_account) as ledger:
+        summary = run_pending(ledger=ledger, providers=default_providers(), sinks=load_usage_sinks(),
+                              clock=ledger.now)  # fmt: skip
+    return {"network": network, "chain_id": ledger.chain_id, "requests": summary.requests, "ran": summary.ran,
+            "batches": summary.batches, "metered": summary.metered, "quota_calls": summary.quota_calls,
+            "rejected": dict(summary.rejected), "failed": dict(summary.failed),
+            "providers": sorted(summary.providers)}  # fmt: skip
+
+
+def record_usage(network: str, *, meter_account: str | None = None) -> dict:
+    """Settle quota charges and meter what ran but is not yet recorded as usage (a run cut short
+    between running and metering); idempotent: each request is metered once."""
+    from sahara_dao.inference.sinks import load_usage_sinks
+
+    with _network_ledger(network, meter_account) as ledger:
+        settle_quota(ledger, None)
+        metered = meter(ledger.chain_id, load_usage_sinks(), None, ledger.now)
+    return {"network": network, "chain_id": ledger.chain_id, "metered": metered}

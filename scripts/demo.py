@@ -12,6 +12,7 @@ an off-chain, Snapshot-compatible ranked-choice poll, tallied here. Run it with 
 This file only wires library calls together; the logic lives in sahara_dao.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,12 @@ from sahara_dao.governance.models import RelayStatus
 from sahara_dao.governance.params import load_params
 from sahara_dao.governance.relay import RelayContracts, load_relay_config, sign_delegation, sign_vote, submit
 from sahara_dao.governance.relay_send import relay_pending
-from sahara_dao.inference.build_models import build_quality_model
+from sahara_dao.inference.build_models import (
+    TRIAGE_FILE,
+    build_quality_model,
+    build_triage_model,
+    synthetic_items,
+)
 from sahara_dao.inference.ledger import ChainLedger
 from sahara_dao.inference.providers import default_providers
 from sahara_dao.inference.requests import submit_requests
@@ -177,7 +183,7 @@ def _event(receipt, event, field):
     return getattr(receipt.events.filter(event)[0], field)
 
 
-def run_market(ecosystem: str, record, scale: int, model_file: Path) -> dict:
+def run_market(ecosystem: str, record, scale: int, model_file: Path, agent_file: Path) -> dict:
     """Assets, offers, licenses and metering on the connected chain; returns what the summary names."""
     from eth_utils import keccak
 
@@ -202,7 +208,7 @@ def run_market(ecosystem: str, record, scale: int, model_file: Path) -> dict:
     dataset = register(ana, DATASET, "street-signs-dataset",
                        [(ana.address, 4000, CREATOR), (bo.address, 3500, LABELER), (cy.address, 2500, CURATOR)])  # fmt: skip
     model = register(bo, MODEL, model_file, [(bo.address, 10_000, TRAINER)], [(dataset, TRAINED_ON, 2000)])
-    agent = register(cy, AGENT, "road-assistant", [(cy.address, 10_000, CREATOR)], [(model, USES, 1000)])
+    agent = register(cy, AGENT, agent_file, [(cy.address, 10_000, CREATOR)], [(model, USES, 1000)])
 
     def offer(owner, asset, kind, duration, quota, price):
         receipt = licenses.publishOffer(asset, kind, duration, quota, price, False, sender=owner)
@@ -219,15 +225,12 @@ def run_market(ecosystem: str, record, scale: int, model_file: Path) -> dict:
         token.approve(licenses.address, price, sender=community)
         sold = licenses.buy(offer_id, sender=community)
     api_license = _event(sold, licenses.LicensePurchased, "licenseId")
-    licenses.consume(api_license, 10, sender=operator)
     # The community bucket funds the operator's budget: pay-per-use fees it deposits, labelers it pays.
     token.transfer(operator.address, 10_000 * UNIT, sender=community)
-    used = licenses.license(api_license)
-    say(f"  {ecosystem:9} registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream; "
-        f"its content hash is the ONNX file's sha256), agent {agent} using it (10%)")  # fmt: skip
+    say(f"  {ecosystem:9} registered dataset {dataset} (3 contributors), model {model} trained on it (20% upstream), "
+        f"agent {agent} using it (10%); their content hashes are their ONNX files' sha256")  # fmt: skip
     say(f"  {'':9} sold perpetual {format_tokens(prices['perpetual'])} (ERC-2612 permit), 30-day "
-        f"{format_tokens(prices['monthly'])}, API {format_tokens(prices['api'])} SAHARA; metered "
-        f"{used.used} of {used.quota} API calls")  # fmt: skip
+        f"{format_tokens(prices['monthly'])}, API quota of 1,000 calls {format_tokens(prices['api'])} SAHARA")  # fmt: skip
     return {"assets": (dataset, model, agent), "api_license": api_license, "licensee": community.address,
             "names": {ana.address: "ana (dataset creator)", bo.address: "bo (labeler, model trainer)",
                       cy.address: "cy (curator, agent creator)", record.address("timelock"): "treasury (timelock)"}}  # fmt: skip
@@ -246,11 +249,14 @@ def catch_up_clock(chain_id: int) -> None:
         chain.mine(timestamp=target)
 
 
-def run_inference(ecosystem: str, record, market: dict, model_file: Path, scale: int) -> None:
-    """A batch of inference on the model: its 30-day licensee sends 20 requests (one malformed), an
-    account without a license sends one; each request that ran is metered once at the model's price."""
+def run_inference(ecosystem: str, record, market: dict, files: dict[str, Path], scale: int) -> None:
+    """One inference batch run on the chain: the model's 30-day licensee sends 20 requests (one
+    malformed) and an account without a license one, each request that ran metered once at the
+    model's price; the agent's API licensee sends 10 requests, charged to its quota on chain."""
+    from ape import chain
+
     settings = get_settings()
-    _, model, _ = market["assets"]
+    _, model, agent = market["assets"]
     price = 3 * UNIT * scale // 2
     with connect(f"{ecosystem}:local:foundry"):
         ledger = ChainLedger(load_account("dev:9", local=True))
@@ -260,17 +266,26 @@ def run_inference(ecosystem: str, record, market: dict, model_file: Path, scale:
         requests.append(requests[0] | {"request_id": f"{record.chain_id}-{model}-bad", "inputs": {"features": [[1.0]]}})
         requests.append(requests[0] | {"request_id": f"{record.chain_id}-{model}-nolicense",
                                        "account": load_account("dev:7", local=True).address})  # fmt: skip
+        signals, _ = synthetic_items(10, seed=chain.blocks.head.number)  # ten labeled items to triage
+        requests += [{"request_id": f"{record.chain_id}-{agent}-{chain.blocks.head.number}-{n}",
+                      "chain_id": record.chain_id, "asset_id": agent, "account": market["licensee"],
+                      "inputs": {"features": [row.tolist()]}} for n, row in enumerate(signals)]  # fmt: skip
         with session_scope() as session:
-            register_model(session, models_dir=settings.data_dir / "models", source=model_file, chain_id=record.chain_id,
-                           asset_id=model, content_hash=ledger.content_hash(model), registered_at=ledger.now())  # fmt: skip
+            for asset, name in ((model, "model"), (agent, "agent")):
+                register_model(session, models_dir=settings.data_dir / "models", source=files[name],
+                               chain_id=record.chain_id, asset_id=asset, content_hash=ledger.content_hash(asset),
+                               registered_at=ledger.now())  # fmt: skip
             submit_requests(session, requests, submitted_at=ledger.now())
         summary = run_pending(ledger=ledger, providers=default_providers(), prices={model: price},
                               sinks=load_usage_sinks(), clock=ledger.now)  # fmt: skip
+        used = project().LicenseManager.at(record.address("licenses")).license(market["api_license"])
     rejected = ", ".join(f"{n} {reason}" for reason, n in sorted(summary.rejected.items()))
     failed = ", ".join(f"{n} {reason}" for reason, n in sorted(summary.failed.items()))
-    say(f"  {'':9} inference: {summary.requests} requests to the model, {summary.ran} ran in {summary.batches} batch on "
-        f"{', '.join(sorted(summary.providers))}; rejected: {rejected}; failed alone: {failed}; "
-        f"{summary.metered} metered at {format_tokens(price)} SAHARA each")  # fmt: skip
+    say(f"  {'':9} inference: {summary.requests} requests, {summary.ran} ran in {summary.batches} batches on "
+        f"{', '.join(sorted(summary.providers))}; rejected: {rejected}; failed alone: {failed}")  # fmt: skip
+    say(f"  {'':9} model {model} ({files['model'].name}): 19 metered at {format_tokens(price)} SAHARA each; agent "
+        f"{agent} ({files['agent'].name}): 10 requests under the API license, metered {used.used} of {used.quota} "
+        f"API calls ({summary.quota_calls} charged by one batched consumeMany)")  # fmt: skip
 
 
 def settle_and_claim(ecosystem: str, market: dict, params) -> None:
@@ -414,23 +429,34 @@ def main() -> int:
         with connect("ethereum:local:foundry"):
             onchain = run_proposal(records["ethereum"], params)
         say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
-        model_file = build_quality_model(settings.data_dir / "models" / "build")
-        say(f"  model      {model_file.name}: a labeling-quality classifier trained here and exported to ONNX, "
-            f"sha256 {file_sha256(model_file)[:18]}…")  # fmt: skip
+        build = settings.data_dir / "models" / "build"
+        files = {"model": build_quality_model(build),
+                 "agent": build / TRIAGE_FILE if (build / TRIAGE_FILE).exists() else build_triage_model(build)}  # fmt: skip
+        say(f"  model      {files['model'].name}: a labeling-quality classifier trained here and exported to ONNX, "
+            f"sha256 {file_sha256(files['model'])[:18]}…")  # fmt: skip
+        say(f"  agent      {files['agent'].name}: a review-triage network (64 signals, 2 x 2,048 hidden) trained "
+            f"here, sha256 {file_sha256(files['agent'])[:18]}…")  # fmt: skip
         markets = {}
         for scale, ecosystem in enumerate(sorted(records, key=lambda name: name != "ethereum"), start=1):
             network = f"{ecosystem}:local:foundry"
             with connect(network):
                 catch_up_clock(records[ecosystem].chain_id)
-                markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, model_file)
+                markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, files["model"], files["agent"])
             index_network(network)  # the meter's usage records name assets the database must know
-            run_inference(ecosystem, records[ecosystem], markets[ecosystem], model_file, scale)
-        say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
-        for ecosystem in markets:
-            settle_and_claim(ecosystem, markets[ecosystem], params)
-        say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
-        for ecosystem in markets:
-            pay_labelers(ecosystem, records[ecosystem])
+            run_inference(ecosystem, records[ecosystem], markets[ecosystem], files, scale)
+        if os.environ.get("SAHARA_DEMO_AIRFLOW") == "1":  # `make demo AIRFLOW=1`: steps 5-6 as runs of the DAGs
+            from demo_airflow import settle_and_pay
+
+            say("\n5-6. settlement and labeling payouts through Airflow: `airflow dags test` of royalty_settlement "
+                "and labeling_payouts")  # fmt: skip
+            settle_and_pay(markets, records, params, say)
+        else:
+            say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
+            for ecosystem in markets:
+                settle_and_claim(ecosystem, markets[ecosystem], params)
+            say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
+            for ecosystem in markets:
+                pay_labelers(ecosystem, records[ecosystem])
         say("\n7. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
         poll_id, scores = run_offchain_poll(records)
         say("\nsummary")

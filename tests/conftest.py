@@ -11,6 +11,9 @@ from sahara_dao.core.settings import get_settings
 from sahara_dao.governance.params import load_params
 from sahara_dao.token.allocation import load_genesis
 
+# tests/dags/ runs in the Airflow environment (`make test` runs it there, with --confcutdir=tests/dags).
+collect_ignore = ["dags"]
+
 # Before Ape's plugin compiles: point it at the offline compiler and clear ape-solidity's scratch.
 ensure_compiler()
 
@@ -76,7 +79,8 @@ def db_url(request, tmp_path, settings_env) -> str:
             template=request.getfixturevalue("postgres_server").template
         )
     settings_env(DATABASE_URL=url)
-    return url
+    yield url
+    get_engine(url).dispose()  # close the pooled connections: a session opens hundreds of databases
 
 
 @pytest.fixture

@@ -28,11 +28,14 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     # the economy on both chains: assets, licenses, metering, settlement, verification, claims in full
     flat = " ".join(text.split())
     assert flat.count("registered dataset 1 (3 contributors), model 2 trained on it") == 2
-    assert flat.count("metered 10 of 1000 API calls") == 2
-    # inference: the 30-day licensee's requests run and are metered once; no license -> rejected
-    assert ("inference: 21 requests to the model, 19 ran in 1 batch on CPUExecutionProvider; rejected: 1 no "
-            "license; failed alone: 1 wrong shape; 19 metered at 1.5 SAHARA each") in flat
-    assert ("epoch 1: 1,600 SAHARA of license fees + 28.5 of pay-per-use (19 requests; 0 records held in quarantine) "
+    # inference: the 30-day licensee's requests run and are metered once; no license -> rejected; the
+    # agent's API licensee is charged on its quota by one consumeMany
+    assert flat.count("inference: 31 requests, 29 ran in 2 batches on CPUExecutionProvider; rejected: 1 no "
+                      "license; failed alone: 1 wrong shape") == 2
+    assert "model 2 (labeling-quality.onnx): 19 metered at 1.5 SAHARA each" in flat
+    assert flat.count("agent 3 (review-triage.onnx): 10 requests under the API license, metered 10 of 1000 API "
+                      "calls (10 charged by one batched consumeMany)") == 2
+    assert ("epoch 1: 1,600 SAHARA of license fees + 28.5 of pay-per-use (29 requests; 0 records held in quarantine) "
             "= 1,628.5 SAHARA split (fee 81.425, upstream 111.815); deposited 28.5 of pay-per-use fees") in flat
     assert "epoch 1: 3,200 SAHARA of license fees + 57 of pay-per-use" in flat  # bsc, prices doubled
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2

@@ -5,22 +5,18 @@ from pathlib import Path
 
 import click
 
-from sahara_dao.core.accounts import load_signer
-from sahara_dao.core.chain import connect, is_local
-from sahara_dao.core.contracts import project
 from sahara_dao.core.db import session_scope
-from sahara_dao.core.deployments import COMPLETE, DeploymentStore
+from sahara_dao.core.deployments import DeploymentStore
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import format_tokens
 from sahara_dao.token.intake import IntakeReport
-from sahara_dao.token.labeling import describe, ingest_file, load_labeling_config, period_window
+from sahara_dao.token.labeling import describe, ingest_file, load_labeling_config
 from sahara_dao.token.payouts import (
     BatchStatus,
     PayoutError,
+    pay_on_network,
     period_status,
-    register_chain,
     register_deployed_chains,
-    run_payouts,
 )
 
 config_option = click.option(
@@ -93,27 +89,8 @@ def pay(network: str, period: str, account: str | None, config_file: Path | None
     3. reconcile: every batch's on-chain state and BatchPaid totals are compared with the database.
     Rerun the same command after any failure: nobody is paid twice, nobody is skipped.
     """
-    from ape import chain
-
-    config = load_labeling_config(config_file or get_settings().labeling_file)
-    period_window(period)
-    with connect(network):
-        chain_id = chain.chain_id
-        record = DeploymentStore(get_settings().deployments_dir).load(chain_id)
-        if record is None or record.status != COMPLETE:
-            raise PayoutError(f"no complete deployment on chain {chain_id}: run `sahara deploy --network {network}`")
-        contracts = project()
-        token = contracts.SaharaToken.at(record.address("token"))
-        batcher = contracts.PayoutBatcher.at(record.address("payouts"))
-        role = batcher.PAYER_ROLE()
-        payer = load_signer(account, local=is_local(network), what=f"a holder of PAYER_ROLE on {batcher.address}",
-                            qualifies=lambda address: batcher.hasRole(role, address))  # fmt: skip
-        click.echo(f"paying labelers of {period} on chain {chain_id} ({network}) from {payer.address}")
-        with session_scope() as session:
-            ecosystem, network_name, _ = network.split(":")
-            register_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
-            run = run_payouts(session, chain_id=chain_id, period=period, config=config, batcher=batcher,
-                              token=token, payer=payer, progress=lambda line: click.echo(f"  {line}"))  # fmt: skip
+    run = pay_on_network(network, period, account=account, config_file=config_file,
+                         progress=lambda line: click.echo(f"  {line}"))
     plan, report, check = run.plan, run.report, run.reconciliation
     click.echo(f"labelers paid {plan.labelers}, total {format_tokens(plan.total)} SAHARA; batches: "
                f"{len(plan.batches)} ({len(report.paid)} paid now, {len(report.recovered)} found paid on chain, "

@@ -31,9 +31,11 @@ Reconcile. :func:`reconcile` compares every batch of the period with the chain: 
 (each line's recipient and amount), and reports every mismatch.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
@@ -495,6 +497,98 @@ def run_payouts(
     report = pay_plan(session, plan, batcher=batcher, token=token, payer=payer, progress=progress,
                       checkpoint=checkpoint)  # fmt: skip
     return PayoutRun(plan, report, reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token))
+
+
+@contextmanager
+def _payout_contracts(network: str) -> Iterator[tuple[int, Any, Any]]:
+    """Connected to ``network``: its chain id, SaharaToken and PayoutBatcher (of a complete deployment)."""
+    from ape import chain
+
+    from sahara_dao.core.chain import connect
+    from sahara_dao.core.contracts import project
+    from sahara_dao.core.deployments import COMPLETE
+    from sahara_dao.core.settings import get_settings
+
+    with connect(network):
+        record = DeploymentStore(get_settings().deployments_dir).load(chain.chain_id)
+        if record is None or record.status != COMPLETE:
+            raise PayoutError(f"no complete deployment on chain {chain.chain_id}: run `sahara deploy --network {network}`")
+        contracts = project()
+        yield (chain.chain_id, contracts.SaharaToken.at(record.address("token")),
+               contracts.PayoutBatcher.at(record.address("payouts")))  # fmt: skip
+
+
+def _labeling_config(config_file, period: str) -> LabelingConfig:
+    from sahara_dao.core.settings import get_settings
+    from sahara_dao.token.labeling import load_labeling_config
+
+    period_window(period)  # a malformed day is refused before connecting
+    return load_labeling_config(config_file or get_settings().labeling_file)
+
+
+def _register(session: Session, network: str, chain_id: int) -> None:
+    ecosystem, network_name, _ = network.split(":")
+    register_chain(session, chain_id=chain_id, ecosystem=ecosystem, network=network_name)
+
+
+def pay_on_network(
+    network: str, period: str, *, account: str | None = None, config_file=None, progress: Progress | None = None,
+) -> PayoutRun:  # fmt: skip
+    """Connect to ``network``, pick the payer (``account``, or on local chains the development
+    account holding PAYER_ROLE) and :func:`run_payouts` the period there."""
+    from sahara_dao.core.accounts import load_signer
+    from sahara_dao.core.chain import is_local
+    from sahara_dao.core.db import session_scope
+
+    config = _labeling_config(config_file, period)
+    with _payout_contracts(network) as (chain_id, token, batcher):
+        role = batcher.PAYER_ROLE()
+        payer = load_signer(account, local=is_local(network), what=f"a holder of PAYER_ROLE on {batcher.address}",
+                            qualifies=lambda address: batcher.hasRole(role, address))  # fmt: skip
+        if progress is not None:
+            progress(f"paying labelers of {period} on chain {chain_id} ({network}) from {payer.address}")
+        with session_scope() as session:
+            _register(session, network, chain_id)
+            return run_payouts(session, chain_id=chain_id, period=period, config=config, batcher=batcher,
+                               token=token, payer=payer, progress=progress)  # fmt: skip
+
+
+# --- for schedulers (Airflow's labeling_payouts): plain values in and out ------------------------------
+
+
+def plan_on_network(network: str, period: str) -> dict:
+    """Plan the period on ``network``'s chain (or load its recorded plan); sends nothing."""
+    from sahara_dao.core.db import session_scope
+
+    config = _labeling_config(None, period)
+    with _payout_contracts(network) as (chain_id, _token, _batcher), session_scope() as session:
+        _register(session, network, chain_id)
+        plan = plan_period(session, chain_id=chain_id, period=period, config=config)
+        return {"network": network, "period": period, "chain_id": chain_id, "planned_now": plan.created,
+                "batches": len(plan.batches), "labelers": plan.labelers, "total": str(plan.total),
+                "drift": list(plan.drift)}  # fmt: skip
+
+
+def pay_period(network: str, period: str, *, account: str | None = None) -> dict:
+    """Pay the period's planned batches on ``network`` (see :func:`pay_on_network`). Rerun after
+    any failure: nobody is paid twice, nobody is skipped."""
+    run = pay_on_network(network, period, account=account)
+    plan, report = run.plan, run.report
+    return {"network": network, "period": period, "labelers": plan.labelers, "total": str(plan.total),
+            "batches": len(plan.batches), "paid_now": len(report.paid), "recovered": len(report.recovered),
+            "skipped": len(report.skipped), "drift": list(plan.drift)}  # fmt: skip
+
+
+def reconcile_on_network(network: str, period: str) -> dict:
+    """Compare every batch of the period with the chain; raises on any mismatch."""
+    from sahara_dao.core.db import session_scope
+
+    with _payout_contracts(network) as (chain_id, token, batcher), session_scope() as session:
+        check = reconcile(session, chain_id=chain_id, period=period, batcher=batcher, token=token)
+    if not check.ok:
+        raise PayoutError(f"reconciliation of {period} on {network} found {len(check.mismatches)} mismatches: "
+                          + "; ".join(check.mismatches) + ". Investigate before paying more")  # fmt: skip
+    return {"network": network, "period": period, "chain_id": chain_id, "reconciled": check.paid}
 
 
 # --- status ------------------------------------------------------------------------------------------

@@ -403,3 +403,123 @@ def claim(ctx: ChainContext, account: str, sender) -> tuple[ClaimProof, str]:
         )
     receipt = ctx.vault.claim(proof.account, proof.cumulative, proof.proof, sender=sender)
     return proof, receipt.txn_hash
+
+
+# --- stages for schedulers (Airflow's royalty_settlement): plain values in and out ---------------------
+
+STAGES = ("compute", "publish", "verify", "mark")
+DEADLINE_HINT = {
+    "compute": "Check that the chain is indexed past the window's end (`sahara index`), then rerun the task.",
+    "publish": "Check the operator's SAHARA and gas, and the vault's pending root, then rerun the task.",
+    "verify": "Compare with `sahara verify-epoch`; a mismatch means the published root is wrong: do not let it activate.",
+}
+
+
+def settle_stage(
+    network: str, stage: str, start: int, end: int, *, reverify_epoch: int | None = None,
+    account: str | None = None, source: str = "royalty_settlement",
+) -> dict:  # fmt: skip
+    """Run one stage of the epoch ``[start, end)`` on ``network`` and report it as plain values
+    (builtins only: the caller may be another Python environment, see :func:`_stage`)."""
+    import json
+
+    report = _stage(network, stage, int(start), int(end), reverify_epoch, account, source)
+    return json.loads(json.dumps(report, default=str))
+
+
+def _stage(network: str, stage: str, start: int, end: int, reverify_epoch: int | None, account: str | None,
+           source: str) -> dict:  # fmt: skip
+    """One stage of the epoch ``[start, end)`` on ``network``.
+
+    compute: catch the indexer up and compute the epoch (nothing is sent); publish: fund and publish
+    its root (once: a rerun publishes nothing); verify: recompute the root from the epoch file and
+    compare it with the vault's (a mismatch raises); mark: check the epoch ended verified (or empty).
+    Each stage done past its deadline (``SAHARA_SETTLEMENT_DEADLINES``, seconds after ``end``, by the
+    chain's clock) raises one alert. With ``reverify_epoch`` only verify and mark run, for that epoch.
+    """
+    from sahara_dao.core.chain import connect
+    from sahara_dao.core.indexer import index_network
+
+    if stage not in STAGES:
+        raise SettlementError(f"unknown settlement stage {stage!r}: choose one of {', '.join(STAGES)}")
+    if reverify_epoch is not None and stage in ("compute", "publish"):
+        return {"network": network, "stage": stage, "epoch": reverify_epoch, "skipped": "re-verification only"}
+    if stage == "compute":
+        index_network(network)  # the window's license fees must be in the database
+    with connect(network):
+        ctx = ChainContext()
+        if reverify_epoch is not None:
+            number = reverify_epoch
+        else:
+            number, _ = resolve_epoch(None, (start, end))
+        before = _stored_status(ctx.chain_id, number)
+        report = {"network": network, "chain_id": ctx.chain_id, "stage": stage, "epoch": number}
+        if stage in ("compute", "publish"):
+            outcome = settle(ctx, epoch=number, window=(start, end), account=account,
+                             publish=stage == "publish")  # fmt: skip
+            done_now = outcome.computed_now if stage == "compute" else outcome.published_now
+            report |= {"status": outcome.status, "root": outcome.root, "total": str(outcome.total),
+                       "earned": str(outcome.earned), "done_now": done_now, "funded": str(outcome.funded)}  # fmt: skip
+        elif stage == "verify":
+            report |= _verify_stage(ctx, number)
+            done_now = report["status"] == EpochStatus.VERIFIED and before != EpochStatus.VERIFIED
+        else:
+            return report | _mark_stage(ctx.chain_id, number)
+        row_end = _window_end(ctx.chain_id, number)
+        deadline = row_end + get_settings().settlement_deadlines.get(stage, 0)
+        observed = ctx.chain.blocks.head.timestamp
+        report["late"] = bool(done_now) and observed > deadline
+        if report["late"]:
+            from sahara_dao.core.alerts import deadline_alert
+
+            deadline_alert(key=f"settlement-deadline:{ctx.chain_id}:{number}:{stage}", source=source,
+                           what=f"settlement stage {stage} of epoch {number} on chain {ctx.chain_id}",
+                           deadline=deadline, observed_at=observed, chain_id=ctx.chain_id,
+                           hint=DEADLINE_HINT[stage])  # fmt: skip
+        return report
+
+
+def _stored_status(chain_id: int, epoch: int) -> str | None:
+    with session_scope() as session:
+        row = session.get(Epoch, (chain_id, epoch))
+        return row.status if row else None
+
+
+def _window_end(chain_id: int, epoch: int) -> int:
+    with session_scope() as session:
+        row = session.get(Epoch, (chain_id, epoch))
+    if row is None:
+        raise SettlementError(f"epoch {epoch} on chain {chain_id} was never computed: run its compute stage first")
+    return row.window_end
+
+
+def _verify_stage(ctx: ChainContext, epoch: int) -> dict:
+    with session_scope() as session:
+        row = session.get(Epoch, (ctx.chain_id, epoch))
+    if row is None:
+        raise SettlementError(f"epoch {epoch} on chain {ctx.chain_id} was never computed: nothing to verify")
+    if row.status == EpochStatus.EMPTY and read_epoch_file(Path(row.epoch_file))["inputs"]["previous"]["epoch"] is None:
+        return {"status": row.status, "root": row.root, "chain_root": None, "verified": False,
+                "note": "nothing earned yet on this chain: no root to verify"}  # fmt: skip
+    if row.status == EpochStatus.COMPUTED:
+        raise SettlementError(f"epoch {epoch} on chain {ctx.chain_id} is computed but not published: publish it first")
+    result = verify_epoch(ctx, epoch, Path(row.epoch_file))
+    if not result.ok:
+        raise SettlementError(
+            f"epoch {epoch} on chain {ctx.chain_id} does not verify: {'; '.join(result.problems)}. "
+            "Do not let the root activate: investigate with `sahara verify-epoch`"
+        )
+    return {"status": _stored_status(ctx.chain_id, epoch), "root": result.file_root, "chain_root": result.chain_root,
+            "verified": True}  # fmt: skip
+
+
+def _mark_stage(chain_id: int, epoch: int) -> dict:
+    with session_scope() as session:
+        row = session.get(Epoch, (chain_id, epoch))
+    if row is None or row.status not in (EpochStatus.VERIFIED, EpochStatus.EMPTY):
+        raise SettlementError(
+            f"epoch {epoch} on chain {chain_id} is {row.status if row else 'not computed'}, not verified: "
+            "rerun the run's failed stages"
+        )
+    return {"status": row.status, "settled": True, "root": row.root, "total": str(row.total),
+            "earned": str(row.earned), "window": [row.window_start, row.window_end], "publish_tx": row.publish_tx}  # fmt: skip
