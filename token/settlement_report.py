@@ -1,5 +1,5 @@
 """Settlements seen from an operator: each epoch's state and root against the vault's, what is late or
-stuck (alerts that say what to run), what is still unclaimed per epoch and chain, the quarantine,
+stuck (alerts that say what to run, and those the pipelines recorded), what is still unclaimed per epoch and chain, the quarantine,
 and the labeling payout batches.
 
 Read-only, from the ``epoch``, ``published_root``, ``claim``, ``settlement_line``,
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from sahara_dao.core.models import Alert as AlertRow
 from sahara_dao.token.analytics import LIVE, claimed_by_account, epochs
 from sahara_dao.token.models import (
     EpochStatus,
@@ -81,6 +82,17 @@ class Alert:
     todo: str
 
 
+@dataclass(frozen=True)
+class RaisedAlert:
+    key: str
+    source: str
+    subject: str
+    message: str
+    chain_id: int | None
+    raised_at: int
+    notified: bool
+
+
 def _utc(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -124,6 +136,19 @@ def alerts(
                 found.append(Alert(chain_id, report.epoch, "warning", "active but never verified from its epoch file",
                                    f"run sahara verify-epoch --chain <chain> --epoch {report.epoch}"))  # fmt: skip
     return found
+
+
+def raised_alerts(*, session: Session, chain_ids: Iterable[int], limit: int = 200) -> list[RaisedAlert]:
+    """The alerts the pipelines recorded (``alert`` table: missed settlement deadlines, failed tasks)
+    for ``chain_ids`` or for no chain, newest first."""
+    query = (
+        select(AlertRow)
+        .where(AlertRow.chain_id.in_(list(chain_ids)) | AlertRow.chain_id.is_(None))
+        .order_by(AlertRow.raised_at.desc(), AlertRow.id.desc())
+        .limit(limit)
+    )
+    return [RaisedAlert(a.key, a.source, a.subject, a.message, a.chain_id, a.raised_at, a.notified)
+            for a in session.exec(query)]  # fmt: skip
 
 
 # --- unclaimed ----------------------------------------------------------------------------------------

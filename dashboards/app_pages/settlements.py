@@ -24,6 +24,11 @@ def alerts(url: str, chain_ids: tuple[int, ...], clocks: tuple[tuple[int, int], 
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def raised(url: str, chain_ids: tuple[int, ...]):
+    return read(url, report.raised_alerts, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def unclaimed(url: str, chain_ids: tuple[int, ...], clocks: tuple[tuple[int, int], ...]):
     return read(url, report.unclaimed_by_epoch, chain_ids=chain_ids, as_of=dict(clocks))
 
@@ -59,12 +64,13 @@ if ctx is None:
     st.stop()
 rows = epochs(ctx.url, ctx.chain_ids)
 found = alerts(ctx.url, ctx.chain_ids, ctx.clocks)
+recorded = raised(ctx.url, ctx.chain_ids)
 latest = report.last_epoch_of(rows)
 cols = st.columns(4)
 cols[0].metric("Epochs settled", len(rows))
 cols[1].metric("Chains settled", f"{len(latest)} of {len(ctx.chain_ids)}")
 cols[2].metric("Accounts with a balance", paid_accounts(ctx.url, ctx.chain_ids))
-cols[3].metric("Alerts", len(found))
+cols[3].metric("Alerts", len(found), help="Late or stuck settlements now; the pipelines' recorded alerts are listed below them")
 if latest:
     st.caption("Latest: " + "; ".join(f"{ctx.label(c)} epoch {e.epoch} {e.status}" for c, e in sorted(latest.items())))
 
@@ -74,6 +80,13 @@ if not found:
 for alert in found:
     text = f"**{ctx.label(alert.chain_id)}**{f' · epoch {alert.epoch}' if alert.epoch else ''}: {alert.what}. To do: {alert.todo}"
     (st.error if alert.severity == "error" else st.warning)(text.replace("<chain>", ctx.ecosystems[alert.chain_id]))
+
+if recorded:
+    with st.expander(f"Raised by the pipelines ({len(recorded)})", expanded=any(not a.notified for a in recorded)):
+        table([{"raised": when(a.raised_at), "source": a.source, "chain": ctx.label(a.chain_id) if a.chain_id else "-",
+                "subject": a.subject, "what to do": a.message, "notified": "yes" if a.notified else "no (no webhook answered)"}
+               for a in recorded], key="set_raised", filename="alerts.csv",
+              caption="Recorded once per occurrence by the Airflow DAGs (core/alerts.py); SAHARA_ALERT_WEBHOOK notifies.")  # fmt: skip
 
 st.subheader("Epochs")
 if not rows:

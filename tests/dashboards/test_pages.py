@@ -112,6 +112,22 @@ def test_settlements_show_each_epoch_root_verified_and_fully_claimed(app, on_dem
     assert at.success[-1].value.startswith(f"The file alone recomputes {bsc_root}: the same as the database's and the vault's")
 
 
+def test_settlements_list_the_alerts_the_pipelines_raised(app, on_demo, tmp_path):
+    """An alert recorded by the settlement DAG (on a copy of the demo's database) is listed with what to do."""
+    import shutil
+
+    from sahara_dao.core.alerts import raise_alert
+
+    shutil.copy(on_demo["dir"] / "sahara.db", tmp_path / "sahara.db")
+    url = f"sqlite:///{tmp_path / 'sahara.db'}"
+    raise_alert(key="settlement-deadline:31937:2:publish", source="royalty_settlement", chain_id=31937,
+                subject="epoch 2 publish: 3 h 0 min past its deadline", message="Run sahara settle.", raised_at=1, url=url)  # fmt: skip
+    at = app("settlements", db_url=url)
+    raised = frame(at, "what to do")
+    assert list(raised["subject"]) == ["epoch 2 publish: 3 h 0 min past its deadline"]
+    assert list(raised["source"]) == ["royalty_settlement"] and list(raised["what to do"]) == ["Run sahara settle."]
+
+
 def test_staking_without_stakes_says_how_to_stake(app):
     at = app("staking")
     assert metrics(at)["Total staked"] == "0 SAHARA" and metrics(at)["Unbonding period"] == "14 d"

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from sqlmodel import select
 
-from sahara_dao.core.models import Chain, ChainEvent, Deployment
+from sahara_dao.core.models import Alert, Chain, ChainEvent, Deployment
 from sahara_dao.core.units import UNIT
 from sahara_dao.token import analytics, settlement_report, staking_report, treasury
 from sahara_dao.token.claims import checksum_address
@@ -220,6 +220,19 @@ def test_alerts_name_late_stuck_and_mismatched_epochs(session, settled):
     reports = settlement_report.epoch_reports(session=session, chain_ids=[CHAIN])
     assert reports[0].root_matches is False and reports[1].root_matches is None
     assert reports[0].verify_command("ethereum") == "sahara verify-epoch --chain ethereum --epoch 1"
+
+
+def test_recorded_alerts_of_the_chains_newest_first(session, log):
+    """The pipelines' alerts of the chains asked for, and those of no chain; others are left out."""
+    session.add(Chain(chain_id=31338, ecosystem="bsc", network="local"))
+    session.add_all([
+        Alert(key="a", source="royalty_settlement", subject="publish late", message="run settle", chain_id=CHAIN, raised_at=10),
+        Alert(key="b", source="chain_sync", subject="task failed", message="see the log", chain_id=None, raised_at=20),
+        Alert(key="c", source="royalty_settlement", subject="other chain", message="-", chain_id=31338, raised_at=30),
+    ])  # fmt: skip
+    session.flush()
+    found = settlement_report.raised_alerts(session=session, chain_ids=[CHAIN])
+    assert [(a.key, a.chain_id, a.notified) for a in found] == [("b", None, False), ("a", CHAIN, False)]
 
 
 # --- staking -----------------------------------------------------------------------------------------
