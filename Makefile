@@ -45,13 +45,9 @@ node_modules/.done: package.json package-lock.json
 demo: setup  ## run the main job on two local chains (AIRFLOW=1: its epoch through `airflow dags test` of the real DAGs)
 	SAHARA_DEMO_AIRFLOW=$(AIRFLOW) $(if $(AIRFLOW),SAHARA_DATA_DIR=$${SAHARA_DATA_DIR:-$(CURDIR)/var/demo-airflow}) $(PY) scripts/demo.py
 
-dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db), served on 127.0.0.1:8501
+dashboard: setup  ## open the dashboards on the demo's database (var/sahara.db), served on 127.0.0.1:8501 (PORT=...)
 	@test -f var/sahara.db || { echo "no var/sahara.db yet: run make demo first"; exit 1; }
-	@if ls var/nodes/*.state.json >/dev/null 2>&1; then \
-	  echo "indexing the demo's chains once more (claims and payouts made after the demo's last index)"; \
-	  $(VENV)/bin/sahara node start >/dev/null && \
-	  for network in ethereum:local:foundry bsc:local:foundry; do $(VENV)/bin/sahara index --network $$network | tail -1; done; \
-	  $(VENV)/bin/sahara node stop >/dev/null; fi
+	@echo "to vote from the dashboard, start the demo's chains first: $(VENV)/bin/sahara node start"
 	$(PY) -m streamlit run dashboards/streamlit_app.py --server.address 127.0.0.1 --server.port $${PORT:-8501} \
 	  --server.headless true --browser.gatherUsageStats false
 
