@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     inference_max_batch_rows: int = Field(64, ge=1)  # rows (or texts) per onnxruntime call at most
     inference_max_batch_bytes: int = Field(256 * 2**20, ge=1)  # estimated tensor bytes of one batch at most
     inference_threads: int = Field(0, ge=0)  # onnxruntime intra-op threads per session; 0: one per core
+    inference_text_model: Path = PROJECT_DIR / "var" / "models" / "minilm-l6.onnx"  # where `make models-minilm` writes
     # The pipelines (Airflow DAGs in dags/, see dags/README.md).
     pipeline_networks: list[str] | None = None  # Ape network choices the DAGs map over; None: every local chain
     settlement_deadlines: dict[str, int] = {  # stage -> seconds after the epoch's end by which it must be done

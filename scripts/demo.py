@@ -383,6 +383,65 @@ def pay_labelers(ecosystem: str, record) -> None:
             raise SaharaError(f"labelers on {ecosystem} were not paid exactly once")
 
 
+LABELING_TASKS = {  # posted for labeling this period; one is another's instructions reworded
+    "stop-signs": "Draw a box around every stop sign in the image.",
+    "addresses": "Transcribe the handwritten address on the envelope.",
+    "stop-signs-2": "Draw boxes around all the stop signs in this image.",
+    "politeness": "Rate how polite the customer support reply is.",
+    "speed-limits": "Read the speed limit printed on each road sign.",
+}
+
+
+def find_duplicate_tasks(ecosystem: str, record) -> None:
+    """The Foundation registers the embedding model (all-MiniLM-L6-v2, `make models-minilm`) as a
+    model asset, takes its free perpetual license, embeds the instructions of the tasks posted for
+    labeling through a licensed, metered inference batch, and flags near duplicates before anyone is
+    paid to label the same thing twice."""
+    from sahara_dao.inference.models import InferenceRequest
+    from sahara_dao.inference.neardup import THRESHOLD, embeddings_of, near_duplicates
+
+    settings = get_settings()
+    model_file = settings.inference_text_model
+    if not model_file.exists():
+        say(f"  skipped: {model_file} is not built (`make models-minilm` exports it once, about a minute)")
+        return
+    with connect(f"{ecosystem}:local:foundry"):
+        contracts = project()
+        registry = contracts.AssetRegistry.at(record.address("registry"))
+        licenses = contracts.LicenseManager.at(record.address("licenses"))
+        foundation = load_account("dev:9", local=True)
+        receipt = registry.register(MODEL, bytes.fromhex(file_sha256(model_file)[2:]), "ipfs://sahara-demo/minilm-l6",
+                                    [(foundation.address, 10_000, CURATOR)], [], sender=foundation)  # fmt: skip
+        asset = _event(receipt, registry.AssetRegistered, "assetId")
+        offer = _event(licenses.publishOffer(asset, PERPETUAL, 0, 0, 0, False, sender=foundation),
+                       licenses.OfferPublished, "offerId")  # fmt: skip
+        licenses.buy(offer, sender=foundation)
+    index_network(f"{ecosystem}:local:foundry")  # the meter's usage records name assets the database must know
+    with connect(f"{ecosystem}:local:foundry"):
+        ledger = ChainLedger(foundation)
+        requests = [{"request_id": f"{record.chain_id}-{asset}-{key}", "chain_id": record.chain_id, "asset_id": asset,
+                     "account": foundation.address, "inputs": {"texts": [text]}} for key, text in LABELING_TASKS.items()]  # fmt: skip
+        with session_scope() as session:
+            register_model(session, models_dir=settings.data_dir / "models", source=model_file, chain_id=record.chain_id,
+                           asset_id=asset, content_hash=ledger.content_hash(asset), registered_at=ledger.now())  # fmt: skip
+            submit_requests(session, requests, submitted_at=ledger.now())
+        summary = run_pending(ledger=ledger, providers=default_providers(), sinks=load_usage_sinks(), clock=ledger.now)
+    keys = {request["request_id"]: key for key, request in zip(LABELING_TASKS, requests, strict=True)}
+    with session_scope() as session:
+        rows = session.exec(select(InferenceRequest).where(InferenceRequest.request_id.in_(list(keys))))
+        results = {keys[row.request_id]: row.result for row in rows if row.result}
+    if len(results) != len(LABELING_TASKS):
+        raise SaharaError(f"the embedding batch ran {len(results)} of {len(LABELING_TASKS)} requests: {summary.failed}")
+    pairs = near_duplicates(*embeddings_of(results))
+    say(f"  {ecosystem:9} model {asset} ({model_file.name}, sha256 {file_sha256(model_file)[:18]}…): a free perpetual "
+        f"license; {summary.ran} task instructions embedded in {summary.batches} batch on "
+        f"{', '.join(sorted(summary.providers))}; {summary.rows} texts metered at inference/prices.yaml's price")  # fmt: skip
+    for first, second, similarity in pairs:
+        say(f"  {'':9}   near duplicates (cosine {similarity:.2f} >= {THRESHOLD}): {first!r} \"{LABELING_TASKS[first]}\" "
+            f"and {second!r} \"{LABELING_TASKS[second]}\"")  # fmt: skip
+    say(f"  {'':9}   {len(pairs)} pair(s) flagged among {len(LABELING_TASKS)} tasks: post each once")
+
+
 POLL_CHOICES = ["Datasets", "Models", "Agents"]
 
 
@@ -457,7 +516,9 @@ def main() -> int:
             say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
             for ecosystem in markets:
                 pay_labelers(ecosystem, records[ecosystem])
-        say("\n7. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
+        say("\n7. near-duplicate labeling tasks, found by an embedding model that is an asset too")
+        find_duplicate_tasks("ethereum", records["ethereum"])
+        say("\n8. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
         poll_id, scores = run_offchain_poll(records)
         say("\nsummary")
         say(f"  DAO proposal (on-chain, votes relayed gaslessly): {onchain.state.name.lower()}; for "

@@ -4,6 +4,7 @@ import pytest
 from demo_run import demo_env, run_demo
 
 from sahara_dao.core.nodes import rpc_chain_id
+from sahara_dao.core.settings import get_settings
 
 
 @pytest.mark.anvil
@@ -49,6 +50,14 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert flat.count("4 results stored, 1 quarantined") == 2 and flat.count("paid again: 0 batches sent") == 2
     assert "dev 7: 200 items, accuracy 100% -> quality 110%, paid 110 SAHARA" in flat
     assert "dev 8: 60 items, accuracy 50% -> quality 0%, paid 0 SAHARA" in flat
+    # the embedding model (make models-minilm) is an asset: its licensed batch flags the reworded task
+    if get_settings().inference_text_model.exists():
+        assert "model 4 (minilm-l6.onnx, sha256 0xde23dac6247f3414…): a free perpetual license; 5 task " in flat
+        assert "5 texts metered" in flat and "1 pair(s) flagged among 5 tasks" in flat
+        assert ("near duplicates (cosine 0.90 >= 0.85): 'stop-signs' \"Draw a box around every stop sign in the "
+                "image.\" and 'stop-signs-2'") in flat  # fmt: skip
+    else:
+        assert "skipped: " in flat and "is not built (`make models-minilm`" in flat
     # the off-chain poll: holders and contributors (Receipts) rank choices; every ballot counts
     assert "5 signed ballots" in flat and "final; 5 votes counted" in flat and "quorum reached" in flat
     assert "receipt-holders" in flat and "chain 31937" in flat and "chain 31938" in flat
@@ -67,4 +76,6 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert "ana (dataset creator) 420.926 420.926 841.852" in flat
     assert "(the airdrop holder delegated in an earlier run)" in flat and "relayed 3 signatures" in flat
     assert "winner Datasets" in flat  # cumulative: one claim per epoch's earnings
+    if get_settings().inference_text_model.exists():  # a new asset each run; its texts were metered in epoch 2
+        assert "model 8 (minilm-l6.onnx" in flat and "1 pair(s) flagged among 5 tasks" in flat
     assert (tmp_path / "epochs" / "31938" / "epoch-2.json").exists()

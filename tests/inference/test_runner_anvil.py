@@ -24,7 +24,6 @@ from sahara_dao.core.db import session_scope
 from sahara_dao.core.indexer import index_network
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
-from sahara_dao.inference.build_minilm import MODEL_FILE as MINILM_FILE
 from sahara_dao.inference.engine import load_model
 from sahara_dao.inference.errors import ModelRefused
 from sahara_dao.inference.ledger import ChainLedger
@@ -41,7 +40,7 @@ PRICE = 3 * UNIT // 1000  # base units per scored row
 ROW = [0.92, 11.0, 0.85, 0.04]
 pytestmark = pytest.mark.anvil
 HOLDER, LAPSED, METERED_API, STRANGER = 2, 3, 7, 8  # perpetual, expired duration, API quota 6, none
-MINILM = get_settings().data_dir / "models" / MINILM_FILE  # read before any test moves the data dir
+MINILM = get_settings().inference_text_model  # make models-minilm
 
 
 @pytest.fixture(scope="module")

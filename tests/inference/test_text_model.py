@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 
 from sahara_dao.core.settings import get_settings
-from sahara_dao.inference.build_minilm import MODEL_FILE
 from sahara_dao.inference.engine import Malformed, TextEmbedder, load_model
 from sahara_dao.inference.providers import CPU
 from sahara_dao.inference.store import file_sha256
 from sahara_dao.inference.wordpiece import WordPiece, basic_tokens
 
 TINY_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "stop", "sign", "##s", "un", "##label", "##led", "cafe", ".", "'", "東"]
-MINILM = get_settings().data_dir / "models" / MODEL_FILE
+MINILM = get_settings().inference_text_model  # make models-minilm
 needs_minilm = pytest.mark.skipif(not MINILM.exists(), reason=f"{MINILM} not built (make models-minilm)")
 
 
