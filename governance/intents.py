@@ -11,6 +11,7 @@ contract and that the timelock may grant, ...), then encodes the call the timelo
 | :func:`set_parameter`           | ``vault.setProtocolFeeBps``, ``registry.setMaxLineageShareBps``, ... |
 | :func:`grant_role`, :func:`revoke_role` | ``contract.grantRole / revokeRole(role, account)``     |
 | :func:`remove_guardian`         | ``governor.setProposalGuardian(address(0))``                   |
+| :func:`fund_staking_rewards`    | ``staking.grantRole(REWARD_DISTRIBUTOR_ROLE, timelock)`` (once), ``token.transfer(staking, amount)``, ``staking.notifyRewardAmount(amount, duration)`` |
 
 The protocol fee lives on the revenue vault (``protocolFeeBps``, set at deployment from
 ``economy.protocol_fee_bps`` of the parameters file); settlement reads it there, so a passed
@@ -82,10 +83,15 @@ def load_dao(addresses: Mapping[str, str]) -> Dao:
 
 
 def _proposal(target, value: int, calldata: bytes, description: str) -> Proposal:
+    return _actions([(target, value, calldata)], description)
+
+
+def _actions(calls: list[tuple[Any, int, bytes]], description: str) -> Proposal:
+    """A proposal of several calls ``(target, value, calldata)``, executed in order."""
     if not description.strip():
         raise IntentError("a proposal needs a description (its first line is the title voters see)")
-    address = getattr(target, "address", target)
-    return Proposal((to_checksum_address(address),), (value,), (bytes(calldata),), description)
+    return Proposal(tuple(to_checksum_address(getattr(target, "address", target)) for target, _, _ in calls),
+                    tuple(value for _, value, _ in calls), tuple(bytes(data) for _, _, data in calls), description)  # fmt: skip
 
 
 def _address(value: str, what: str) -> str:
@@ -127,6 +133,33 @@ def treasury_transfer(
             f"{format_tokens(amount)}: ask for less"
         )
     return _proposal(dao.token, 0, dao.token.transfer.encode_input(recipient, amount), description)
+
+
+def fund_staking_rewards(dao: Dao, *, amount: int, duration: int, description: str) -> Proposal:
+    """Pay ``amount`` base units of the treasury's SAHARA to stakers over ``duration`` seconds: the
+    timelock takes SaharaStaking's REWARD_DISTRIBUTOR_ROLE if it lacks it, sends the SAHARA to the
+    staking contract and notifies the reward (which also re-spreads what the running period has not
+    emitted yet over the new duration)."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise IntentError(f"staking rewards need a positive amount of base units, not {amount!r}")
+    staking, token, timelock = dao.contract("staking"), dao.token, dao.timelock.address
+    longest = staking.MAX_REWARD_DURATION()
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration <= longest:
+        raise IntentError(f"a reward period lasts 1 to {longest} seconds ({longest // 86400} days), not {duration!r}")
+    held = token.balanceOf(timelock)
+    if amount > held:
+        raise IntentError(f"the treasury {timelock} holds {format_tokens(held)} SAHARA, less than {format_tokens(amount)}: "
+                          "ask for less")  # fmt: skip
+    calls = []
+    role = bytes(staking.REWARD_DISTRIBUTOR_ROLE())
+    if not staking.hasRole(role, timelock):
+        if not staking.hasRole(bytes(staking.getRoleAdmin(role)), timelock):
+            raise IntentError(f"the treasury timelock {timelock} cannot grant itself REWARD_DISTRIBUTOR_ROLE on "
+                              f"staking {staking.address}: it does not administer that role")  # fmt: skip
+        calls.append((staking, 0, staking.grantRole.encode_input(role, timelock)))
+    calls.append((token, 0, token.transfer.encode_input(staking.address, amount)))
+    calls.append((staking, 0, staking.notifyRewardAmount.encode_input(amount, duration)))
+    return _actions(calls, description)
 
 
 # --- governor settings -----------------------------------------------------------------------------

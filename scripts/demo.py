@@ -173,6 +173,76 @@ def run_proposal(record, params) -> lifecycle.ProposalStatus:
     return final
 
 
+STAKES = {2: 50_000_000 * UNIT, 3: 20_000_000 * UNIT}  # dev account -> SAHARA staked each run
+UNSTAKE = 5_000_000 * UNIT  # dev 3 asks for this much back
+REWARDS, REWARD_DAYS = 10_000_000 * UNIT, 30
+NATIVE_RESERVE = {"ethereum": 25 * UNIT, "bsc": 100 * UNIT}  # wei the Foundation sends the treasury
+
+
+def run_staking(record, params) -> None:
+    """Two holders stake (keeping their votes, through the staking contract's delegation surrogates),
+    one asks to unstake part; the DAO funds a 30-day reward period from the treasury by proposal;
+    three days later a staker claims its rewards. Every figure is checked against the contract."""
+    from ape import chain
+
+    contracts = project()
+    token = contracts.SaharaToken.at(record.address("token"))
+    staking = contracts.SaharaStaking.at(record.address("staking"))
+    governor = contracts.SaharaGovernor.at(record.address("governor"))
+    holders = {dev: load_account(f"dev:{dev}", local=True) for dev in STAKES}
+    before = {"staked": staking.totalStaked(), "unbonding": staking.totalUnbonding()}
+    for dev, amount in STAKES.items():
+        token.approve(staking.address, amount, sender=holders[dev])
+        staking.stake(amount, holders[dev].address, sender=holders[dev])
+    staking.requestUnstake(UNSTAKE, sender=holders[3])
+    _, unlock = staking.unbonding(holders[3].address)
+    say(f"  staked     dev 2 {format_tokens(STAKES[2])}, dev 3 {format_tokens(STAKES[3])} SAHARA (votes kept: each "
+        f"stake delegates to its staker); dev 3 asks {format_tokens(UNSTAKE)} back, unbonding for "
+        f"{params.economy.unstake_cooldown // 86400} days")  # fmt: skip
+
+    count = len(list(governor.ProposalCreated.range(0, chain.blocks.head.number + 1)))
+    proposal = intents.fund_staking_rewards(
+        intents.load_dao(record.contracts), amount=REWARDS, duration=REWARD_DAYS * 86400,
+        description=f"Staking rewards #{count + 1}: 10,000,000 SAHARA over {REWARD_DAYS} days\n\n"
+        "Pays stakers from the treasury; the timelock distributes the rewards.",
+    )  # fmt: skip
+    proposal_id = lifecycle.propose(governor, proposal, holders[2])
+    chain.mine(deltatime=params.voting_delay + 1)
+    lifecycle.cast_vote(governor, proposal_id, lifecycle.Support.FOR, holders[2], "Reward the stakers")
+    chain.mine(deltatime=governor.proposalDeadline(proposal_id) - chain.pending_timestamp + 1)
+    lifecycle.queue(governor, proposal, holders[2])
+    chain.mine(deltatime=params.timelock_delay + 1)
+    lifecycle.execute(governor, proposal, holders[2])
+    rate = staking.rewardRateScaled()
+    say(f"  rewards    proposal {str(proposal_id)[:12]}… executed ({len(proposal.targets)} calls): "
+        f"{format_tokens(REWARDS)} SAHARA over {REWARD_DAYS} days, "
+        f"{rate * 86400 // 10**18 // UNIT:,} SAHARA a day to all stakers")  # fmt: skip
+
+    chain.mine(deltatime=3 * 86400)
+    earned = staking.earned(holders[2].address)
+    balance = token.balanceOf(holders[2].address)
+    staking.getReward(sender=holders[2])
+    claimed = token.balanceOf(holders[2].address) - balance
+    staked, unbonding = staking.totalStaked(), staking.totalUnbonding()
+    say(f"  3 days on  dev 2 claims {claimed // UNIT:,} SAHARA of rewards (its share of the stake); total staked "
+        f"{format_tokens(staked)}, unbonding {format_tokens(unbonding)} SAHARA")  # fmt: skip
+    if (staked != before["staked"] + sum(STAKES.values()) - UNSTAKE or unbonding < UNSTAKE or claimed < earned
+            or claimed == 0 or unlock <= chain.blocks.head.timestamp - 3 * 86400):  # fmt: skip
+        raise SaharaError("staking's totals, unbonding or rewards are not what was staked, asked back and funded")
+
+
+def fund_native_reserve(ecosystem: str, record) -> None:
+    """The Foundation sends the treasury (the timelock) native coin, a reserve the DAO spends by proposal."""
+    from ape import chain
+
+    foundation = load_account("dev:9", local=True)
+    timelock = record.address("timelock")
+    foundation.transfer(timelock, NATIVE_RESERVE[ecosystem])
+    coin = "ETH" if ecosystem == "ethereum" else "BNB"
+    say(f"  {ecosystem:9} the Foundation sends {format_tokens(NATIVE_RESERVE[ecosystem])} {coin} to the treasury; "
+        f"it holds {format_tokens(chain.provider.get_balance(timelock))} {coin}")  # fmt: skip
+
+
 DATASET, MODEL, AGENT = 0, 1, 2  # IAssetRegistry.AssetKind
 TRAINED_ON, USES = 0, 2  # IAssetRegistry.LineageKind
 CREATOR, CURATOR, LABELER, TRAINER = 0, 1, 2, 3  # IAssetRegistry.ContributorRole
@@ -487,7 +557,13 @@ def main() -> int:
         say("\n3. a treasury grant on ethereum, from proposal to execution")
         with connect("ethereum:local:foundry"):
             onchain = run_proposal(records["ethereum"], params)
-        say("\n4. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
+        say("\n4. staking on ethereum: holders stake, the DAO funds rewards by proposal; native reserves")
+        with connect("ethereum:local:foundry"):
+            run_staking(records["ethereum"], params)
+        for ecosystem, record in records.items():
+            with connect(f"{ecosystem}:local:foundry"):
+                fund_native_reserve(ecosystem, record)
+        say("\n5. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
         build = settings.data_dir / "models" / "build"
         files = {"model": build_quality_model(build),
                  "agent": build / TRIAGE_FILE if (build / TRIAGE_FILE).exists() else build_triage_model(build)}  # fmt: skip
@@ -503,22 +579,22 @@ def main() -> int:
                 markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, files["model"], files["agent"])
             index_network(network)  # the meter's usage records name assets the database must know
             run_inference(ecosystem, records[ecosystem], markets[ecosystem], files, scale)
-        if os.environ.get("SAHARA_DEMO_AIRFLOW") == "1":  # `make demo AIRFLOW=1`: steps 5-6 as runs of the DAGs
+        if os.environ.get("SAHARA_DEMO_AIRFLOW") == "1":  # `make demo AIRFLOW=1`: steps 6-7 as runs of the DAGs
             from demo_airflow import settle_and_pay
 
-            say("\n5-6. settlement and labeling payouts through Airflow: `airflow dags test` of royalty_settlement "
+            say("\n6-7. settlement and labeling payouts through Airflow: `airflow dags test` of royalty_settlement "
                 "and labeling_payouts")  # fmt: skip
             settle_and_pay(markets, records, params, say)
         else:
-            say("\n5. settlement per chain: index, split through lineage, publish the root, verify, claim")
+            say("\n6. settlement per chain: index, split through lineage, publish the root, verify, claim")
             for ecosystem in markets:
                 settle_and_claim(ecosystem, markets[ecosystem], params)
-            say("6. labeling payouts per chain: quality-weighted pay in exactly-once batches")
+            say("7. labeling payouts per chain: quality-weighted pay in exactly-once batches")
             for ecosystem in markets:
                 pay_labelers(ecosystem, records[ecosystem])
-        say("\n7. near-duplicate labeling tasks, found by an embedding model that is an asset too")
+        say("\n8. near-duplicate labeling tasks, found by an embedding model that is an asset too")
         find_duplicate_tasks("ethereum", records["ethereum"])
-        say("\n8. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
+        say("\n9. an off-chain poll, Snapshot-compatible: holders and contributors rank the next grant round")
         poll_id, scores = run_offchain_poll(records)
         say("\nsummary")
         say(f"  DAO proposal (on-chain, votes relayed gaslessly): {onchain.state.name.lower()}; for "

@@ -26,8 +26,17 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert "voted      for 3,500,000,000, against 500,000,000, abstain 1,200,000,000" in text
     assert "0        1,000,000" in text
     assert {p.name for p in (tmp_path / "deployments").iterdir()} == {"31937.json", "31938.json"}
-    # the economy on both chains: assets, licenses, metering, settlement, verification, claims in full
     flat = " ".join(text.split())
+    # staking: two holders stake, one asks some back; the DAO funds a reward period; the Foundation
+    # sends the treasury a native reserve on each chain
+    assert ("staked dev 2 50,000,000, dev 3 20,000,000 SAHARA (votes kept: each stake delegates to its staker); "
+            "dev 3 asks 5,000,000 back, unbonding for 14 days") in flat  # fmt: skip
+    assert "executed (3 calls): 10,000,000 SAHARA over 30 days, 333,333 SAHARA a day to all stakers" in flat
+    assert ("dev 2 claims 769,230 SAHARA of rewards (its share of the stake); total staked 65,000,000, unbonding "
+            "5,000,000 SAHARA") in flat  # fmt: skip
+    assert "the Foundation sends 25 ETH to the treasury; it holds 25 ETH" in flat
+    assert "the Foundation sends 100 BNB to the treasury; it holds 100 BNB" in flat
+    # the economy on both chains: assets, licenses, metering, settlement, verification, claims in full
     assert flat.count("registered dataset 1 (3 contributors), model 2 trained on it") == 2
     # inference: the 30-day licensee's requests run and are metered once; no license -> rejected; the
     # agent's API licensee is charged on its quota by one consumeMany
@@ -40,7 +49,7 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
             "= 1,628.5 SAHARA split (fee 81.425, upstream 111.815); deposited 28.5 of pay-per-use fees") in flat
     assert "epoch 1: 3,200 SAHARA of license fees + 57 of pay-per-use" in flat  # bsc, prices doubled
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2
-    for line in ("ana (dataset creator) 420.926 420.926 420.926", "treasury (timelock) 81.425 81.425 1,999,000,081.425",
+    for line in ("ana (dataset creator) 420.926 420.926 420.926", "treasury (timelock) 81.425 81.425 1,989,000,081.425",
                  "bo (labeler, model trainer) 777.57025 777.57025 777.57025",
                  "bo (labeler, model trainer) 1,555.1405 1,555.1405"):  # fmt: skip
         assert line in flat
@@ -63,7 +72,8 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert "receipt-holders" in flat and "chain 31937" in flat and "chain 31938" in flat
     assert ("summary DAO proposal (on-chain, votes relayed gaslessly): executed; for 3,500,000,000, against "
             "500,000,000, abstain 1,200,000,000 SAHARA") in flat
-    assert "(ranked-choice): winner Datasets; Datasets 6,999,978,200, Models 1,550,003,721" in flat
+    assert "staked-sahara" in flat and "Datasets 7,000,747,430.77 6,950,747,430.77 0 50,000,000 0" in flat
+    assert "(ranked-choice): winner Datasets; Datasets 7,000,747,431, Models 1,550,003,721" in flat
     assert all(rpc_chain_id(f"http://127.0.0.1:{port}") is None for port in ports.values())
 
     # a second run reloads the saved chains: nothing is redeployed and the next epoch settles
@@ -75,6 +85,7 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert flat.count("settled again: nothing published; verify-epoch: verified") == 2 and "state executed" in flat
     assert "ana (dataset creator) 420.926 420.926 841.852" in flat
     assert "(the airdrop holder delegated in an earlier run)" in flat and "relayed 3 signatures" in flat
+    assert "total staked 130,000,000, unbonding 10,000,000 SAHARA" in flat and "it holds 50 ETH" in flat
     assert "winner Datasets" in flat  # cumulative: one claim per epoch's earnings
     if get_settings().inference_text_model.exists():  # a new asset each run; its texts were metered in epoch 2
         assert "model 8 (minilm-l6.onnx" in flat and "1 pair(s) flagged among 5 tasks" in flat

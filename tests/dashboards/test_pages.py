@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import Session
 
 from sahara_dao.core.db import get_engine, migrate
-from sahara_dao.core.models import ChainEvent
 from sahara_dao.core.units import UNIT, format_tokens
 from sahara_dao.token import analytics, treasury
 from sahara_dao.token.models import Epoch, PayoutBatch
@@ -15,6 +14,7 @@ from sahara_dao.token.models import Epoch, PayoutBatch
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.anvil  # the demo runs on two anvil chains
 ANA = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # dev 4, the dataset's creator in the demo
+DEV2, DEV3 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # stakers
 
 
 def metrics(at) -> dict[str, str]:
@@ -38,8 +38,9 @@ def test_treasury_total_is_the_sum_of_the_balances(app, on_demo):
     total = sum(b.balance for b in rows)
     with Session(get_engine(on_demo["url"])) as session:
         fees = sum(row.protocol_fee for row in session.query(Epoch))
-    # the treasury bucket on both chains, less the executed 1,000,000 grant, plus the protocol fees it claimed
-    assert total == 2 * 2_000_000_000 * UNIT - 1_000_000 * UNIT + fees
+    # the treasury bucket on both chains, less the executed 1,000,000 grant and the 10,000,000 of staking
+    # rewards, plus the protocol fees it claimed
+    assert total == 2 * 2_000_000_000 * UNIT - 11_000_000 * UNIT + fees
     assert metrics(at)["Treasury total"] == f"{format_tokens(total)} SAHARA"
     balances = frame(at, "balance")
     assert balances.iloc[-1]["balance"] == format_tokens(total)
@@ -129,30 +130,26 @@ def test_settlements_list_the_alerts_the_pipelines_raised(app, on_demo, tmp_path
 
 
 def test_staking_without_stakes_says_how_to_stake(app):
-    at = app("staking")
+    """Nobody stakes on bsc in the demo."""
+    at = app("staking", chain_ids=[31938])
     assert metrics(at)["Total staked"] == "0 SAHARA" and metrics(at)["Unbonding period"] == "14 d"
     assert "Nothing staked yet" in at.info[0].value
 
 
-def test_staking_with_stakes_shows_totals_and_the_queue(app, on_demo, tmp_path, monkeypatch):
-    """On a copy of the demo's database with staking events added as the indexer stores them."""
-    import shutil
-
-    copy = tmp_path / "sahara.db"
-    shutil.copy(on_demo["dir"] / "sahara.db", copy)
-    url = f"sqlite:///{copy}"
-    with Session(get_engine(url)) as session:
-        for n, (name, args) in enumerate([("Staked", {"account": ANA, "delegatee": ANA, "amount": str(500 * UNIT)}),
-                                          ("UnstakeRequested", {"account": ANA, "amount": str(200 * UNIT), "unlockTime": 1}),
-                                          ]):  # fmt: skip
-            session.add(ChainEvent(chain_id=31937, contract="staking", address="0x" + "00" * 20, event=name,
-                                   block_number=10_000 + n, block_hash="0x" + "00" * 32, block_timestamp=1_900_000_000 + n,
-                                   tx_hash=f"0x{n:064x}", log_index=0, args=args))  # fmt: skip
-        session.commit()
-    at = app("staking", db_url=url)
-    assert metrics(at)["Total staked"] == "300 SAHARA" and metrics(at)["Unbonding"] == "200 SAHARA"
-    queue = frame(at, "unlocks")
-    assert list(queue["account"]) == [ANA] and list(queue["ready"]) == ["yes"]
+def test_staking_shows_the_demos_stakes_rewards_and_queue(app, on_demo):
+    """The demo's stakes on ethereum: dev 2 and dev 3 stake 70,000,000, dev 3 asks 5,000,000 back, the DAO
+    funds 10,000,000 SAHARA of rewards over 30 days and dev 2 claims its share."""
+    at = app("staking")
+    assert metrics(at)["Total staked"] == "65,000,000 SAHARA" and metrics(at)["Unbonding"] == "5,000,000 SAHARA"
+    assert metrics(at)["Stakers"] == "2"
+    rates = frame(at, "rewards added so far").set_index("chain")
+    ethereum = next(label for label in rates.index if "31937" in label)
+    assert rates.loc[ethereum, "rewards added so far"] == "10,000,000"
+    assert rates.loc[ethereum, "per day"] == format_tokens(10_000_000 * UNIT * 10**18 // (30 * 86_400) * 86_400 // 10**18)
+    assert list(frame(at, "unlocks")["account"]) == [DEV3]
+    at.text_input(key="stk_account").input(DEV2).run()
+    position = frame(at, "rewards paid")
+    assert position.iloc[0]["staked"] == "50,000,000" and position.iloc[0]["rewards paid"].startswith("769,230.76")
 
 
 def test_an_empty_database_says_to_run_the_demo(tmp_path, monkeypatch):

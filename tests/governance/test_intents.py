@@ -69,6 +69,36 @@ def test_a_native_transfer_arrives(full_dao, enact, accounts, chain):
     assert chain.provider.get_balance(full_dao.timelock.address) == 1 * UNIT
 
 
+def test_staking_rewards_are_funded_and_paid_to_stakers(full_dao, enact, accounts, chain):
+    """The first funding grants the timelock REWARD_DISTRIBUTOR_ROLE, moves the SAHARA and starts the
+    emission; a staker earns it; a second funding needs no grant."""
+    staking, token = full_dao.contract("staking"), full_dao.token
+    staker = accounts[3]
+    token.approve(staking.address, 1_000 * UNIT, sender=staker)
+    staking.stake(1_000 * UNIT, staker.address, sender=staker)
+    treasury = token.balanceOf(full_dao.timelock)
+    proposal = intents.fund_staking_rewards(full_dao, amount=100 * UNIT, duration=10 * DAY, description="Rewards")
+    assert proposal.targets == (staking.address, token.address, staking.address)
+    enact(proposal)
+    assert staking.hasRole(staking.REWARD_DISTRIBUTOR_ROLE(), full_dao.timelock.address)
+    assert token.balanceOf(full_dao.timelock) == treasury - 100 * UNIT
+    assert staking.rewardRateScaled() == 100 * UNIT * 10**18 // (10 * DAY)
+    chain.mine(deltatime=11 * DAY)
+    assert 99 * UNIT < staking.earned(staker.address) <= 100 * UNIT  # the only staker takes it all
+    again = intents.fund_staking_rewards(full_dao, amount=5 * UNIT, duration=DAY, description="More rewards")
+    assert again.targets == (token.address, staking.address)
+
+
+@pytest.mark.parametrize(
+    "amount, duration, refusal",
+    [(0, 86400, "positive amount"), (UNIT, 0, "reward period lasts 1 to"),
+     (UNIT, 5 * 365 * 86400 + 1, "reward period lasts 1 to"), (10**40, 86400, "ask for less")],
+)  # fmt: skip
+def test_staking_rewards_out_of_range_are_refused(full_dao, amount, duration, refusal):
+    with pytest.raises(IntentError, match=refusal):
+        intents.fund_staking_rewards(full_dao, amount=amount, duration=duration, description="Rewards")
+
+
 def test_governor_settings_change(full_dao, enact):
     """Voting period, quorum numerator and the late-quorum extension change through governance."""
     governor = full_dao.governor
