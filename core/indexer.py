@@ -15,6 +15,11 @@ looks, by binary search over the stored blocks of those contracts, for the highe
 still has and reads again from the block after it. If none of them is on the chain any more, the
 chain was reset or the endpoint serves another chain: the run stops and says how to rebuild.
 
+Native coin. Transfers of ETH or BNB emit no log, so at the end of each run the indexer reads the
+native balance of the DAO's accounts (``NATIVE_ACCOUNTS``: the timelock, which is the treasury, and
+the revenue vault) at the run's last block and stores it in ``native_balance`` when it changed.
+Rows of blocks that a reorg replaced, or above a shortened chain's last block, are deleted first.
+
 Domains plug in through the entry-point group ``sahara_dao.projectors`` (see pyproject.toml), each
 naming a :class:`Projector`, so this module never imports a domain.
 """
@@ -30,7 +35,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from sahara_dao.core.errors import SaharaError
-from sahara_dao.core.models import Chain, ChainEvent, Deployment, IndexerCheckpoint
+from sahara_dao.core.models import Chain, ChainEvent, Deployment, IndexerCheckpoint, NativeBalance
 
 PROJECTORS_GROUP = "sahara_dao.projectors"
 LOCAL_CONFIRMATIONS = 0
@@ -39,6 +44,7 @@ START_MARGIN = 3600  # seconds before a deployment's recorded genesis time where
 MAX_SAFE_INTEGER = 2**53 - 1  # larger integers are stored as decimal strings (JSON readers use doubles)
 IN_BATCH = 500  # values per SQL IN list
 MAX_RESTARTS = 3  # a contract group read again from scratch when the chain reorganizes under a run
+NATIVE_ACCOUNTS = ("timelock", "vault")  # deployment names whose native balance each run records
 
 
 class IndexerError(SaharaError, RuntimeError):
@@ -199,6 +205,10 @@ class ChainReader:
     def logs(self, addresses: Sequence[str], first: int, last: int) -> list[Mapping]:
         return list(self.web3.eth.get_logs({"address": list(addresses), "fromBlock": first, "toBlock": last}))
 
+    def balance(self, address: str, block: int) -> int:
+        """Wei held by ``address`` at ``block`` (the node must keep that block's state)."""
+        return int(self.web3.eth.get_balance(address, block_identifier=block))
+
 
 def _log_errors() -> tuple[type[BaseException], ...]:
     from web3.exceptions import Web3Exception
@@ -342,6 +352,7 @@ class IndexReport:
     projected: Counter = field(default_factory=Counter)  # table -> rows derived
     undecoded: Counter = field(default_factory=Counter)  # contract -> logs matching no ABI event
     blocks_read: int = 0
+    native_balances: int = 0  # native_balance rows stored (balances that changed)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -643,6 +654,7 @@ def _drop_contract(session: Session, chain_id: int, name: str) -> int:
         .where(ChainEvent.chain_id == chain_id, ChainEvent.contract == name)
     ).one()
     session.exec(delete(ChainEvent).where(ChainEvent.chain_id == chain_id, ChainEvent.contract == name))
+    session.exec(delete(NativeBalance).where(NativeBalance.chain_id == chain_id, NativeBalance.contract == name))
     session.exec(
         delete(IndexerCheckpoint).where(
             IndexerCheckpoint.chain_id == chain_id, IndexerCheckpoint.contract == name
@@ -659,8 +671,43 @@ def drop_chain_index(session: Session, chain_id: int) -> int:
     ).one()
     session.exec(delete(ChainEvent).where(ChainEvent.chain_id == chain_id))
     session.exec(delete(IndexerCheckpoint).where(IndexerCheckpoint.chain_id == chain_id))
+    session.exec(delete(NativeBalance).where(NativeBalance.chain_id == chain_id))
     session.flush()
     return count
+
+
+def record_native_balances(
+    session: Session, reader: ChainReader, chain_id: int, accounts: Mapping[str, str], target: int, reorg_window: int
+) -> int:
+    """Store the native balance of ``accounts`` (name -> address) at block ``target`` where it differs
+    from the last row stored; rows above ``target``, or in the last ``reorg_window`` blocks with a
+    hash the chain no longer has, are deleted first. Returns the rows stored."""
+    session.exec(delete(NativeBalance).where(NativeBalance.chain_id == chain_id, NativeBalance.block_number > target))
+    recent = session.exec(select(NativeBalance).where(NativeBalance.chain_id == chain_id,
+                                                      NativeBalance.block_number > target - reorg_window))  # fmt: skip
+    for row in recent.all():
+        block = reader.block(row.block_number)
+        if block is None or block.hash != row.block_hash:
+            session.delete(row)
+    session.flush()
+    end = reader.block(target) if target >= 0 else None
+    if end is None:
+        return 0
+    stored = 0
+    for name, address in accounts.items():
+        address = to_checksum_address(address)
+        last = session.exec(
+            select(NativeBalance).where(NativeBalance.chain_id == chain_id, NativeBalance.address == address)
+            .order_by(NativeBalance.block_number.desc())
+        ).first()  # fmt: skip
+        balance = reader.balance(address, end.number)
+        if last is not None and (last.balance == balance or last.block_number >= end.number):
+            continue
+        session.add(NativeBalance(chain_id=chain_id, contract=name, address=address, block_number=end.number,
+                                  block_hash=end.hash, block_timestamp=end.timestamp, balance=balance))  # fmt: skip
+        stored += 1
+    session.commit()
+    return stored
 
 
 def project_stored(
@@ -765,6 +812,9 @@ def index_network(
                 chunk_blocks=settings.indexer_chunk_blocks, start_block=start_block, progress=progress,
             )  # fmt: skip
             report = indexer.run()
+            native = {name: deployed[name] for name in NATIVE_ACCOUNTS if name in deployed}
+            report.native_balances = record_native_balances(session, reader, chain_id, native, report.target,
+                                                            settings.indexer_reorg_window)  # fmt: skip
             if reproject:
                 report.projected.update(project_stored(session, chain_id, projectors))
     report.notes[:0] = notes
@@ -781,4 +831,5 @@ def sync_network(network: str) -> dict:
     report = index_network(network)
     return {"network": network, "chain_id": report.chain_id, "head": report.head, "indexed_to": report.target,
             "new_events": report.new_events, "removed": report.removed, "blocks_read": report.blocks_read,
+            "native_balances": report.native_balances,
             "projected": dict(report.projected), "notes": list(report.notes)}  # fmt: skip

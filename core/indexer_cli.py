@@ -66,5 +66,6 @@ def _summary(report: IndexReport, seconds: float) -> None:
     click.echo(
         "  derived rows     " + (", ".join(f"{t} {n}" for t, n in sorted(report.projected.items())) or "none")
     )
+    click.echo(f"  native balances  {report.native_balances} changed (timelock, vault)")
     if report.undecoded:
         click.echo("  not decoded      " + ", ".join(f"{n} {c}" for n, c in sorted(report.undecoded.items())))

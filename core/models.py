@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from sahara_dao.core.db import INT64, bigint_field
+from sahara_dao.core.db import INT64, amount_field, bigint_field
 
 
 class Chain(SQLModel, table=True):
@@ -65,6 +65,23 @@ class IndexerCheckpoint(SQLModel, table=True):
     contract: str = Field(primary_key=True)
     block_number: int = bigint_field()
     block_hash: str
+
+
+class NativeBalance(SQLModel, table=True):
+    """The native coin (ETH, BNB; in wei) that one of the DAO's accounts held at a block. Native
+    transfers emit no log, so the indexer reads ``eth_getBalance`` at the last block of each run and
+    stores a row when the balance changed (a reorg drops the rows of blocks that changed)."""
+
+    __tablename__ = "native_balance"
+    __table_args__ = (UniqueConstraint("chain_id", "address", "block_number", name="uq_native_balance"),)
+    id: int | None = bigint_field(default=None, primary_key=True)
+    chain_id: int = bigint_field(foreign_key="chain.chain_id")
+    contract: str = Field(max_length=64)  # deployment name: timelock, vault
+    address: str = Field(max_length=42)
+    block_number: int = bigint_field()
+    block_hash: str = Field(max_length=66)
+    block_timestamp: int = bigint_field()
+    balance: int = amount_field()
 
 
 def event_fk() -> Any:

@@ -3,6 +3,7 @@
 The embedded default is one machine: two local anvil chains and files under ``var/``.
 """
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     meter_account: str = "dev:9"  # holds METER_ROLE (an Ape alias off local chains)
     governance_account: str | None = None  # queues and executes proposals, relays ballots (None: dev:0 on local chains)
     quorum_alert_seconds: int = Field(24 * 3600, ge=0)  # alert when an active proposal short of quorum closes this soon
+    # The dashboards: USD per whole unit (SAHARA, ETH, BNB) for the treasury's dependence share, e.g.
+    # SAHARA_TREASURY_PRICES='{"SAHARA": "0.05", "ETH": "3500", "BNB": "600"}'; the page can override them.
+    treasury_prices: dict[str, Decimal] = {}
     alert_webhook: str | None = None  # URL that receives each new alert as a JSON POST (Slack, PagerDuty, ...)
 
     @property

@@ -1,26 +1,35 @@
 """The treasury as the indexer saw it: balances and flows of the DAO's accounts, the genesis
 allocation's vesting progress, and how much of the treasury is SAHARA.
 
-Read-only: every figure comes from the token's ``Transfer`` events in ``chain_event`` (the mint
-included, since the indexer starts before the deployment), the ``deployment`` table and the genesis
-file. Amounts are integer base units; shares are exact :class:`~fractions.Fraction` values.
+Read-only: SAHARA figures come from the token's ``Transfer`` events in ``chain_event`` (the mint
+included, since the indexer starts before the deployment), native coin (ETH, BNB) from the balances
+the indexer reads at the end of each run (``native_balance``), plus the ``deployment`` table and the
+genesis file. Amounts are integer base units (18 decimals for all three); shares are exact
+:class:`~fractions.Fraction` values. The dependence share (DeepDAO's "dependence on the own token")
+weighs holdings by prices the caller gives: without a price for an asset the treasury holds, it is
+unknown rather than guessed.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sahara_dao.core.models import Chain, ChainEvent, Deployment
+from sahara_dao.core.models import Chain, ChainEvent, Deployment, NativeBalance
+from sahara_dao.core.units import UNIT
 from sahara_dao.token.allocation import TIMELOCK, TOTAL_SUPPLY, Genesis, Grant
 from sahara_dao.token.claims import checksum_address
 
 ZERO_ADDRESS = "0x" + "00" * 20
 TREASURY_ACCOUNTS = {"timelock": "Treasury (Timelock)", "vault": "Revenue vault"}
-"""Deployment names of the accounts the treasury page sums, with their labels."""
+"""Deployment names of the accounts the treasury page sums, with their labels (the indexer records
+the native balances of the same names: ``core.indexer.NATIVE_ACCOUNTS``)."""
+OWN_TOKEN = "SAHARA"
+NATIVE_SYMBOLS = {"ethereum": "ETH", "bsc": "BNB"}  # the native coin of each ecosystem
 
 
 @dataclass(frozen=True)
@@ -182,22 +191,107 @@ def balance_history(flows: Iterable[TreasuryFlow]) -> list[tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
-class Dependence:
-    """How much of the treasury is SAHARA (DeepDAO's "dependence on the own token")."""
+class NativeHolding:
+    chain_id: int
+    symbol: str  # ETH, BNB
+    name: str  # deployment name
+    label: str
+    address: str
+    balance: int  # wei
+    block_number: int  # where the indexer read it
+    block_timestamp: int
 
-    sahara: int  # base units held by the treasury accounts
-    other_assets: int  # number of other assets indexed (none yet: the indexer follows SAHARA only)
+
+def native_symbol(ecosystem: str) -> str:
+    return NATIVE_SYMBOLS.get(ecosystem, ecosystem.upper())
+
+
+def _native_rows(session: Session, chain_ids: list[int]) -> tuple[list[NativeBalance], dict[int, str]]:
+    symbols = {c.chain_id: native_symbol(c.ecosystem) for c in session.exec(select(Chain).where(Chain.chain_id.in_(chain_ids)))}
+    rows = session.exec(
+        select(NativeBalance).where(NativeBalance.chain_id.in_(chain_ids), NativeBalance.contract.in_(list(TREASURY_ACCOUNTS)))
+        .order_by(NativeBalance.chain_id, NativeBalance.block_number, NativeBalance.id)
+    ).all()  # fmt: skip
+    return list(rows), symbols
+
+
+def native_holdings(*, session: Session, chain_ids: Iterable[int]) -> list[NativeHolding]:
+    """The native coin each treasury account held when the indexer last read it (zero balances included)."""
+    rows, symbols = _native_rows(session, list(chain_ids))
+    latest = {(row.chain_id, row.address): row for row in rows}
+    return [
+        NativeHolding(row.chain_id, symbols[row.chain_id], row.contract, TREASURY_ACCOUNTS[row.contract], row.address,
+                      row.balance, row.block_number, row.block_timestamp)
+        for row in sorted(latest.values(), key=lambda r: (r.chain_id, list(TREASURY_ACCOUNTS).index(r.contract)))
+    ]  # fmt: skip
+
+
+def native_history(*, session: Session, chain_ids: Iterable[int]) -> list[tuple[int, str, int, int]]:
+    """``(chain id, symbol, time, the treasury accounts' native coin together)`` at each recorded change."""
+    rows, symbols = _native_rows(session, list(chain_ids))
+    held: dict[tuple[int, str], int] = {}
+    points: dict[tuple[int, int], int] = {}
+    for row in rows:
+        held[(row.chain_id, row.address)] = row.balance
+        points[(row.chain_id, row.block_timestamp)] = sum(v for (c, _), v in held.items() if c == row.chain_id)
+    return [(chain_id, symbols[chain_id], at, amount) for (chain_id, at), amount in points.items()]
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """How much of the treasury's value is SAHARA (DeepDAO's "dependence on the own token")."""
+
+    holdings: dict[str, int]  # symbol -> base units held by the treasury accounts (SAHARA, ETH, BNB)
+    prices: dict[str, Fraction]  # symbol -> USD per whole unit, as given
     supply_share: Fraction  # the treasury's SAHARA over the chains' total supply
 
     @property
-    def own_token_share(self) -> Fraction:
-        return Fraction(1) if self.sahara and not self.other_assets else Fraction(0)
+    def sahara(self) -> int:
+        return self.holdings.get(OWN_TOKEN, 0)
+
+    @property
+    def held(self) -> list[str]:
+        """The symbols with a balance."""
+        return [symbol for symbol, amount in self.holdings.items() if amount]
+
+    @property
+    def missing_prices(self) -> list[str]:
+        """Held assets without a price; none are needed when the treasury holds SAHARA only."""
+        if self.held == [OWN_TOKEN]:
+            return []
+        return [symbol for symbol in self.held if symbol not in self.prices]
+
+    @property
+    def values(self) -> dict[str, Fraction] | None:
+        """USD value per held asset; None while a price is missing."""
+        if self.missing_prices:
+            return None
+        return {symbol: Fraction(self.holdings[symbol], UNIT) * self.prices[symbol] for symbol in self.held}
+
+    @property
+    def own_token_share(self) -> Fraction | None:
+        """SAHARA's share of the treasury's value: 1 when it holds nothing else, None when a held
+        asset has no price (or nothing is held, or everything is priced at 0)."""
+        if self.held == [OWN_TOKEN]:
+            return Fraction(1)
+        values = self.values
+        if not values or not sum(values.values()):
+            return None
+        return values.get(OWN_TOKEN, Fraction(0)) / sum(values.values())
 
 
-def dependence(balances_: Iterable[TreasuryBalance], chain_count: int) -> Dependence:
-    held = sum(b.balance for b in balances_)
+def dependence(
+    balances_: Iterable[TreasuryBalance], natives: Iterable[NativeHolding], chain_count: int,
+    prices: Mapping[str, Any] | None = None,
+) -> Dependence:  # fmt: skip
+    """The treasury's holdings per asset and their dependence share at ``prices`` (symbol -> USD per
+    whole unit: Decimal, Fraction, int or a decimal string; taken exactly)."""
+    holdings = {OWN_TOKEN: sum(b.balance for b in balances_)}
+    for native in natives:
+        holdings[native.symbol] = holdings.get(native.symbol, 0) + native.balance
     supply = TOTAL_SUPPLY * chain_count
-    return Dependence(held, 0, Fraction(held, supply) if supply else Fraction(0))
+    exact = {symbol.upper(): Fraction(str(price)) for symbol, price in (prices or {}).items()}
+    return Dependence(holdings, exact, Fraction(holdings[OWN_TOKEN], supply) if supply else Fraction(0))
 
 
 # --- allocation and vesting ------------------------------------------------------------------------

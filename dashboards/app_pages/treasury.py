@@ -1,5 +1,6 @@
-"""Treasury: the Timelock's and revenue vaults' SAHARA per chain and in total, inflows and outflows
-over time, the genesis allocation's vesting progress, and how much of the treasury is SAHARA."""
+"""Treasury: the Timelock's and revenue vaults' SAHARA and native coin (ETH, BNB) per chain and in
+total, inflows and outflows over time, the genesis allocation's vesting progress, and how much of the
+treasury's value is SAHARA at the prices the analyst gives."""
 
 import altair as alt
 import pandas as pd
@@ -12,6 +13,23 @@ from sahara_dao.token import treasury
 @st.cache_data(ttl=TTL, show_spinner=False)
 def balances(url: str, chain_ids: tuple[int, ...]):
     return read(url, treasury.treasury_balances, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def natives(url: str, chain_ids: tuple[int, ...]):
+    return read(url, treasury.native_holdings, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def native_history(url: str, chain_ids: tuple[int, ...]):
+    return read(url, treasury.native_history, chain_ids=chain_ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def configured_prices() -> dict[str, float]:
+    from sahara_dao.core.settings import get_settings
+
+    return {symbol.upper(): float(price) for symbol, price in get_settings().treasury_prices.items()}
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -36,24 +54,47 @@ st.title("Treasury")
 ctx = sidebar()
 if ctx is None:
     st.stop()
-st.caption(f"SAHARA held by the DAO's Timelock and the revenue vaults, from indexed Transfer events, as of {when(ctx.now)}.")
+st.caption(f"SAHARA held by the DAO's Timelock and the revenue vaults, from indexed Transfer events, and their native "
+           f"coin as the indexer last read it, as of {when(ctx.now)}.")  # fmt: skip
 
 rows = balances(ctx.url, ctx.chain_ids)
 if not rows:
     st.info("No treasury account in the database for these chains: deploy with `sahara deploy`, then `sahara index`.")
     st.stop()
+coins = natives(ctx.url, ctx.chain_ids)
 total = sum(b.balance for b in rows)
 timelock = sum(b.balance for b in rows if b.name == "timelock")
-dependence = treasury.dependence(rows, len(ctx.chain_ids))
-cols = st.columns(2)
+held_native: dict[str, int] = {}
+for coin in coins:
+    held_native[coin.symbol] = held_native.get(coin.symbol, 0) + coin.balance
+cols = st.columns(2 + len(held_native))
 cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
 cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
+for col, (symbol, amount) in zip(cols[2:], sorted(held_native.items()), strict=True):
+    col.metric(f"Native {symbol}", f"{sahara(amount)} {symbol}", help="Timelock and vaults, read by the indexer at its last run")
+
+with st.expander("Prices for the dependence share (USD per whole unit)"):
+    st.caption("The share weighs each holding by its price. Defaults come from SAHARA_TREASURY_PRICES; 0 means no price. "
+               "The dashboard fetches no price feed.")  # fmt: skip
+    known = configured_prices()
+    symbols = [treasury.OWN_TOKEN, *sorted(held_native)]
+    price_cols = st.columns(len(symbols))
+    prices = {symbol: col.number_input(symbol, min_value=0.0, value=known.get(symbol, 0.0), format="%.6f",
+                                       key=f"treasury_price_{symbol}")
+              for col, symbol in zip(price_cols, symbols, strict=True)}  # fmt: skip
+dependence = treasury.dependence(rows, coins, len(ctx.chain_ids), {s: p for s, p in prices.items() if p > 0})
 cols = st.columns(2)
-cols[0].metric("Share in SAHARA", percent(dependence.own_token_share),
-               help="DeepDAO's dependence on the own token: the indexer follows SAHARA only, so any other "
-                    "asset the treasury holds is not counted here")  # fmt: skip
+share = dependence.own_token_share
+cols[0].metric("Share in SAHARA", percent(share) if share is not None else "needs prices",
+               help=("DeepDAO's dependence on the own token: the SAHARA part of the treasury's value. "
+                     + (f"Give a price for {', '.join(dependence.missing_prices)} (above) to compute it."
+                        if dependence.missing_prices else
+                        "Counted: SAHARA and the native coin of the Timelock and vaults; other tokens are not indexed.")))  # fmt: skip
 cols[1].metric("Treasury share of supply", percent(dependence.supply_share),
                help="Treasury SAHARA over the total supply of the chains picked (10,000,000,000 each)")  # fmt: skip
+if dependence.values:
+    st.caption("Value at these prices: " + ", ".join(f"{symbol} {float(value):,.2f} USD"
+                                                     for symbol, value in dependence.values.items()))  # fmt: skip
 
 st.subheader("Balances per chain")
 per_chain = [{"chain": ctx.label(b.chain_id), "account": b.label, "address": b.address, "balance": b.balance,
@@ -61,6 +102,22 @@ per_chain = [{"chain": ctx.label(b.chain_id), "account": b.label, "address": b.a
 per_chain.append({"chain": "all chains", "account": "total", "address": "", "balance": total,
                   "received": sum(b.inflow for b in rows), "sent": sum(b.outflow for b in rows)})  # fmt: skip
 table(per_chain, amounts=("balance", "received", "sent"), key="treasury_balances", filename="treasury-balances.csv")
+
+if coins:
+    st.subheader("Native coin")
+    table([{"chain": ctx.label(c.chain_id), "account": c.label, "asset": c.symbol, "balance": c.balance,
+            "read at block": c.block_number, "read at": when(c.block_timestamp)} for c in coins],
+          amounts=("balance",), key="treasury_native", filename="treasury-native.csv",
+          caption="Native transfers leave no event: the indexer reads these balances at the end of each run "
+                  "and keeps every change.")  # fmt: skip
+    native_points = pd.DataFrame([{"time": pd.to_datetime(at, unit="s", utc=True), "series": f"{symbol} on {ctx.label(chain_id)}",
+                                   "amount": as_float(amount), "balance": f"{sahara(amount)} {symbol}"}
+                                  for chain_id, symbol, at, amount in native_history(ctx.url, ctx.chain_ids)])  # fmt: skip
+    if len(native_points) > 1:
+        st.altair_chart(alt.Chart(native_points).mark_line(interpolate="step-after", point=True).encode(
+            x=alt.X("time:T", title=None, axis=alt.Axis(format="%Y-%m-%d")), y=alt.Y("amount:Q", title="native coin held"),
+            color="series:N", tooltip=["series", "time:T", "balance"],
+        ).properties(height=200), width="stretch")  # fmt: skip
 
 st.subheader("Inflows and outflows")
 moves = flows(ctx.url, ctx.chain_ids)

@@ -36,7 +36,7 @@ from sahara_dao.core.indexer import (
     load_projectors,
     watched_contracts,
 )
-from sahara_dao.core.models import Chain, ChainEvent, Deployment, IndexerCheckpoint
+from sahara_dao.core.models import Chain, ChainEvent, Deployment, IndexerCheckpoint, NativeBalance
 from sahara_dao.core.units import UNIT
 from sahara_dao.token.models import Asset, License, LicenseOffer, LicenseRevenue, Receipt
 
@@ -231,6 +231,37 @@ def test_a_reorg_within_the_window_replaces_the_changed_rows(chain):
         (head, block_hash(chain, head))
     }
     assert_follows_chain(chain)
+
+
+@anvil
+def test_native_balances_of_the_treasury_are_recorded_when_they_change(chain):
+    """ETH sent to the timelock (no log) shows in native_balance at the run's last block; a run
+    without a change stores nothing; a reorg that undoes the transfer drops its row."""
+    index_network(NETWORK)
+    timelock = chain.record.address("timelock")
+
+    def balances():
+        return [(b.contract, b.block_number, b.balance) for b in rows(NativeBalance, NativeBalance.address == timelock)]
+
+    start = balances()
+    assert [row[0] for row in start] == ["timelock"] * len(start)
+    held = start[-1][2] if start else 0
+    with chain.economy() as economy:
+        snapshot = economy.snapshot()
+        dev(9).transfer(timelock, 3 * UNIT)
+        economy.mine(2)
+        head = economy.head()
+    report = index_network(NETWORK)
+    assert report.native_balances == 1
+    assert balances() == [*start, ("timelock", head, held + 3 * UNIT)]
+    assert index_network(NETWORK).native_balances == 0 and balances()[-1] == ("timelock", head, held + 3 * UNIT)
+
+    with chain.economy() as economy:
+        economy.revert(snapshot)
+        economy.mine()
+    index_network(NETWORK)
+    assert balances() == start  # the transfer's block is gone and the balance is the old one again
+    assert len(rows(NativeBalance, NativeBalance.contract == "vault")) == 1  # recorded once, never changed
 
 
 @anvil

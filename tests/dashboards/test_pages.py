@@ -1,6 +1,7 @@
 """Every page of the dashboards against the demo's database (AppTest): the figures shown are the read
 functions' figures, formatted in SAHARA, and pages without data say what to run."""
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,18 @@ def test_treasury_total_is_the_sum_of_the_balances(app, on_demo):
     balances = frame(at, "balance")
     assert balances.iloc[-1]["balance"] == format_tokens(total)
     assert set(balances["account"]) == {"Treasury (Timelock)", "Revenue vault", "total"}
-    assert metrics(at)["Share in SAHARA"] == "100.00 %"
+    # the Foundation's native reserves (25 ETH, 100 BNB) are held too: the share needs their prices
+    assert metrics(at)["Native ETH"] == "25 ETH" and metrics(at)["Native BNB"] == "100 BNB"
+    assert metrics(at)["Share in SAHARA"] == "needs prices"
+    natives = frame(at, "read at block")
+    assert sorted(zip(natives["account"], natives["asset"], natives["balance"], strict=True)) == [
+        ("Revenue vault", "BNB", "0"), ("Revenue vault", "ETH", "0"),
+        ("Treasury (Timelock)", "BNB", "100"), ("Treasury (Timelock)", "ETH", "25")]  # fmt: skip
+    for symbol, price in (("SAHARA", 0.05), ("ETH", 3000.0), ("BNB", 600.0)):
+        at.number_input(key=f"treasury_price_{symbol}").set_value(price)
+    at.run()
+    sahara_usd = Fraction(total, UNIT) / 20
+    assert metrics(at)["Share in SAHARA"] == f"{float(sahara_usd / (sahara_usd + 25 * 3000 + 100 * 600)) * 100:.2f} %"
     buckets = frame(at, "bucket")
     assert buckets.set_index("bucket").loc["team", "allocated"] == "4,000,000,000"  # 2 chains x 2,000,000,000
     assert buckets.set_index("bucket").loc["team", "released"] == "0"  # a 1-year cliff
@@ -171,14 +183,18 @@ def test_an_empty_database_says_to_run_the_demo(tmp_path, monkeypatch):
 
 
 def test_proposals_show_the_demo_grant_with_tallies_quorum_and_voters(app):
-    """The executed grant: three voters, For/Against/Abstain as cast, quorum progress, delegates."""
+    """The executed grant: three voters, For/Against/Abstain as cast, quorum progress, delegates (the
+    demo's second proposal, staking rewards, has one voter)."""
     at = app("proposals")
     shown = metrics(at)
-    assert (shown["On-chain proposals"], shown["Executed"], shown["Votes cast"]) == ("1", "1", "3")
+    assert (shown["On-chain proposals"], shown["Executed"], shown["Votes cast"]) == ("2", "2", "4")
     proposals = frame(at, "quorum reached")
-    row = proposals.iloc[0]
+    assert sorted(title.split(":")[0] for title in proposals["title"]) == ["Grant #1", "Staking rewards #2"]
+    row = proposals[proposals["title"].str.startswith("Grant #1")].iloc[0]
     assert (row["state"], row["For"], row["Against"], row["Abstain"]) == ("executed", "3,500,000,000", "500,000,000", "1,200,000,000")
     assert row["quorum reached"] == "1175.0 %"  # (For + Abstain) / 4% of 10,000,000,000
+    at.selectbox(key="gov_proposal").select(next(o for o in at.selectbox(key="gov_proposal").options if "Grant #1" in o))
+    at.run()
     voters = frame(at, "support")
     assert list(voters["support"]) == ["For", "Abstain", "Against"] and voters.iloc[0]["weight"] == "3,500,000,000"
     assert "Bounties grow the data supply" in set(voters["reason"])

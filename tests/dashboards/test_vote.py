@@ -133,10 +133,11 @@ def test_staking_replayed_from_the_index_equals_the_contract(live_demo):
         state = staking_states(session=session, chain_ids=[CHAIN_IDS["ethereum"]])[CHAIN_IDS["ethereum"]]
     staking = json.loads((live_demo["dir"] / "deployments" / f"{CHAIN_IDS['ethereum']}.json").read_text())["contracts"]["staking"]
     uri, staker = live_demo["uri"], dev(STAKER).address
-    assert state.staked == _view(uri, staking, "817b1cd2") == STAKED - UNSTAKED  # totalStaked()
-    assert state.unbonding == _view(uri, staking, "350fd0be") == UNSTAKED  # totalUnbonding()
-    assert state.positions[staker].staked == _view(uri, staking, "af500ba3", staker)  # stakedOf(staker)
-    assert [p.account for p in state.queue()] == [staker]
+    demo_staked, demo_unbonding = 65_000_000 * UNIT, 5_000_000 * UNIT  # the demo's stakes (scripts/demo.py)
+    assert state.staked == _view(uri, staking, "817b1cd2") == demo_staked + STAKED - UNSTAKED  # totalStaked()
+    assert state.unbonding == _view(uri, staking, "350fd0be") == demo_unbonding + UNSTAKED  # totalUnbonding()
+    assert state.positions[staker].staked == _view(uri, staking, "af500ba3", staker) == STAKED - UNSTAKED  # stakedOf
+    assert {p.account for p in state.queue()} == {staker, dev(3).address}
 
 
 def test_a_development_account_votes_through_the_relay(on_live):

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from sqlmodel import select
 
-from sahara_dao.core.models import Alert, Chain, ChainEvent, Deployment
+from sahara_dao.core.models import Alert, Chain, ChainEvent, Deployment, NativeBalance
 from sahara_dao.core.units import UNIT
 from sahara_dao.token import analytics, settlement_report, staking_report, treasury
 from sahara_dao.token.claims import checksum_address
@@ -78,9 +78,45 @@ def test_treasury_balances_and_flows_follow_the_transfers(session, log):
     history = treasury.balance_history(flows)
     assert [(at, amount // UNIT) for _, at, amount in history] == [(100, 1_000), (200, 700), (300, 750), (400, 750)]
     assert history[-1][2] == rows["timelock"].balance + rows["vault"].balance
-    share = treasury.dependence(rows.values(), chain_count=1)
+    share = treasury.dependence(rows.values(), [], chain_count=1)
     assert share.sahara == 750 * UNIT and share.supply_share == Fraction(750 * UNIT, 10_000_000_000 * UNIT)
-    assert share.own_token_share == 1
+    assert share.own_token_share == 1 and share.missing_prices == []  # nothing but SAHARA: no price needed
+
+
+def _native(session, chain_id, name, address, block, at, balance):
+    session.add(NativeBalance(chain_id=chain_id, contract=name, address=address, block_number=block,
+                              block_hash="0x" + block.to_bytes(32, "big").hex(), block_timestamp=at, balance=balance))  # fmt: skip
+    session.flush()
+
+
+def test_native_coin_joins_the_holdings_and_the_share_needs_its_price(session, log):
+    """The latest native balance per account counts; the dependence share weighs holdings by the given
+    prices exactly, and is unknown while a held asset has no price."""
+    log.deploy(timelock=TIMELOCK, vault=VAULT)
+    log.transfer(ZERO, TIMELOCK, 1_000 * UNIT, at=100)
+    bsc = Chainlog(session, chain_id=56)
+    session.get(Chain, 56).ecosystem = "bsc"
+    bsc.deploy(timelock=TIMELOCK)
+    _native(session, CHAIN, "timelock", TIMELOCK, 5, 500, 2 * UNIT)
+    _native(session, CHAIN, "vault", VAULT, 5, 500, 0)
+    _native(session, CHAIN, "timelock", TIMELOCK, 9, 900, 3 * UNIT // 2)  # the DAO spent 0.5 ETH
+    _native(session, 56, "timelock", TIMELOCK, 7, 700, 10 * UNIT)
+    natives = treasury.native_holdings(session=session, chain_ids=[CHAIN, 56])
+    assert [(n.chain_id, n.symbol, n.name, n.balance, n.block_number) for n in natives] == [
+        (56, "BNB", "timelock", 10 * UNIT, 7), (CHAIN, "ETH", "timelock", 3 * UNIT // 2, 9), (CHAIN, "ETH", "vault", 0, 5),
+    ]  # fmt: skip
+    assert treasury.native_history(session=session, chain_ids=[CHAIN, 56]) == [
+        (56, "BNB", 700, 10 * UNIT), (CHAIN, "ETH", 500, 2 * UNIT), (CHAIN, "ETH", 900, 3 * UNIT // 2),
+    ]  # fmt: skip
+    balances = treasury.treasury_balances(session=session, chain_ids=[CHAIN, 56])
+    unpriced = treasury.dependence(balances, natives, chain_count=2, prices={"SAHARA": "0.05"})
+    assert unpriced.holdings == {"SAHARA": 1_000 * UNIT, "BNB": 10 * UNIT, "ETH": 3 * UNIT // 2}
+    assert unpriced.missing_prices == ["BNB", "ETH"] and unpriced.own_token_share is None and unpriced.values is None
+    priced = treasury.dependence(balances, natives, chain_count=2, prices={"sahara": "0.05", "ETH": 3_000, "BNB": "600.5"})
+    # 1,000 x 0.05 = 50 USD of SAHARA; 1.5 x 3,000 = 4,500 of ETH; 10 x 600.5 = 6,005 of BNB
+    assert priced.values == {"SAHARA": 50, "BNB": 6_005, "ETH": 4_500}
+    assert priced.own_token_share == Fraction(50, 50 + 4_500 + 6_005)
+    assert treasury.dependence([], [], chain_count=1).own_token_share is None  # nothing held
 
 
 def test_vesting_progress_follows_the_schedule_and_the_wallets_releases(session, log, genesis):
