@@ -1,12 +1,14 @@
 """The main job on the embedded default: two local anvil chains (ethereum and bsc), the DAO and the
 economy contracts deployed on both (and deployed again to show it is idempotent), one proposal
 taken from proposal to an executed treasury transfer on ethereum (a holder delegates by signature and
-the votes are EIP-712 ballots relayed gaslessly in one Multicall3 batch), then the AI-asset economy on both
-chains: a dataset, a model trained on it and an agent using the model are registered, licenses of
+the votes are EIP-712 ballots relayed gaslessly in one Multicall3 batch), holders stake and a second
+proposal funds staking rewards, the Foundation sends each treasury a native reserve, then the
+AI-asset economy on both chains: a dataset, a model trained on it and an agent using the model are registered, licenses of
 each kind are sold, API calls and pay-per-use requests are metered (a malformed record is
 quarantined), each chain is indexed into the database and settled for its epoch (lineage split, root
 published, settled again to show nothing is published twice, verified from the epoch file alone), and
-every contributor claims; labelers are paid; holders and contributors rank the next grant round in
+every contributor claims; labelers are paid; the MiniLM embedding model (when `make models-minilm`
+built it), an asset like the others, flags a labeling task posted twice in other words; holders and contributors rank the next grant round in
 an off-chain, Snapshot-compatible ranked-choice poll, tallied here. Run it with `make demo`; a second run settles the next epochs.
 
 This file only wires library calls together; the logic lives in sahara_dao.
@@ -545,7 +547,7 @@ def main() -> int:
     settings = get_settings()
     genesis = load_genesis(settings.genesis_file)
     params = load_params(settings.governance_file)
-    say("sahara-dao demo: local chains, deployment, a DAO proposal voted gaslessly, the AI-asset economy, an off-chain poll\n")
+    say("sahara-dao demo: local chains, deployment, DAO proposals voted gaslessly, staking, the AI-asset economy, an off-chain poll\n")
     say("1. local chains")
     nodes = start_chains(settings)
     try:

@@ -21,7 +21,7 @@ if ctx is None:
 by_chain = states(ctx.url, ctx.chain_ids)
 staked = sum(s.staked for s in by_chain.values())
 unbonding = sum(s.unbonding for s in by_chain.values())
-cols = st.columns(4)
+cols = st.columns([3, 3, 1, 1.4])
 cols[0].metric("Total staked", f"{sahara(staked)} SAHARA")
 cols[1].metric("Unbonding", f"{sahara(unbonding)} SAHARA")
 cols[2].metric("Stakers", sum(1 for s in by_chain.values() for p in s.positions.values() if p.staked))

@@ -67,11 +67,9 @@ timelock = sum(b.balance for b in rows if b.name == "timelock")
 held_native: dict[str, int] = {}
 for coin in coins:
     held_native[coin.symbol] = held_native.get(coin.symbol, 0) + coin.balance
-cols = st.columns(2 + len(held_native))
+cols = st.columns(2)
 cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
 cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
-for col, (symbol, amount) in zip(cols[2:], sorted(held_native.items()), strict=True):
-    col.metric(f"Native {symbol}", f"{sahara(amount)} {symbol}", help="Timelock and vaults, read by the indexer at its last run")
 
 with st.expander("Prices for the dependence share (USD per whole unit)"):
     st.caption("The share weighs each holding by its price. Defaults come from SAHARA_TREASURY_PRICES; 0 means no price. "
@@ -83,7 +81,9 @@ with st.expander("Prices for the dependence share (USD per whole unit)"):
                                        key=f"treasury_price_{symbol}")
               for col, symbol in zip(price_cols, symbols, strict=True)}  # fmt: skip
 dependence = treasury.dependence(rows, coins, len(ctx.chain_ids), {s: p for s, p in prices.items() if p > 0})
-cols = st.columns(2)
+cols = st.columns(2 + len(held_native))
+for col, (symbol, amount) in zip(cols[2:], sorted(held_native.items()), strict=True):
+    col.metric(f"Native {symbol}", f"{sahara(amount)} {symbol}", help="Timelock and vaults, read by the indexer at its last run")
 share = dependence.own_token_share
 cols[0].metric("Share in SAHARA", percent(share) if share is not None else "needs prices",
                help=("DeepDAO's dependence on the own token: the SAHARA part of the treasury's value. "
@@ -113,7 +113,7 @@ if coins:
     native_points = pd.DataFrame([{"time": pd.to_datetime(at, unit="s", utc=True), "series": f"{symbol} on {ctx.label(chain_id)}",
                                    "amount": as_float(amount), "balance": f"{sahara(amount)} {symbol}"}
                                   for chain_id, symbol, at, amount in native_history(ctx.url, ctx.chain_ids)])  # fmt: skip
-    if len(native_points) > 1:
+    if len(native_points) > native_points["series"].nunique():  # some balance changed since the first reading
         st.altair_chart(alt.Chart(native_points).mark_line(interpolate="step-after", point=True).encode(
             x=alt.X("time:T", title=None, axis=alt.Axis(format="%Y-%m-%d")), y=alt.Y("amount:Q", title="native coin held"),
             color="series:N", tooltip=["series", "time:T", "balance"],
