@@ -2,7 +2,11 @@
 (``castVoteBySig``), the holder signs it in their browser wallet (EIP-1193 ``eth_signTypedData_v4``),
 with a local development account, or pastes a signature; the relay verifies it and stores it for its
 next batch, and the page shows it counted once the relay has run. Delegation works the same way. The
-dashboard holds no operator key: the relayer (`sahara gov relay run`) pays the gas."""
+dashboard holds no operator key: the relayer (`sahara gov relay run`) pays the gas.
+
+Off-chain polls too: the page builds the Snapshot vote message for the poll's voting type, the
+holder signs it the same three ways, and the poll service judges it (signature, window, choice,
+voting power from the index) and counts it in the poll's running tally, shown at once."""
 
 import json
 import threading
@@ -101,17 +105,25 @@ def current_delegate(chain_id: int, holder: str) -> str:
         return contracts.token.delegates(holder)
 
 
-def dev_sign(request: dict, alias: str) -> tuple[str, str]:
+def dev_sign(request: dict, alias: str, digest) -> tuple[str, str]:
     """Sign with a development account of a local chain (the holder's own test key, never an operator's)."""
     from sahara_dao.core.accounts import load_account
-    from sahara_dao.governance.wallet_requests import digest
 
     account = load_account(alias, local=True)
     return account.address, "0x" + account.sign_raw_msghash(digest(request)).encode_rsv().hex()
 
 
-def signer_section(prefix: str, chain_id: int, local: bool, build, label: str) -> None:
-    """Who signs and how; on a signature, the relay's answer. ``build(account)`` returns the request."""
+def relay_digest(request: dict) -> bytes:
+    from sahara_dao.governance.wallet_requests import digest
+
+    return digest(request)
+
+
+def signer_section(prefix: str, chain_id: int, local: bool, build, label: str, *, digest=relay_digest,
+                   hand=None, hint: str = "`sahara gov sign-vote`", submit_label: str = "Submit to the relay") -> None:  # fmt: skip
+    """Who signs and how; on a signature, ``hand(prefix, chain_id, request, signature, signer)`` (the
+    relay's by default). ``build(account)`` returns the request; ``digest(request)`` what is signed."""
+    hand = hand or hand_over
     way = st.radio("Sign with", WAYS if local else (WAYS[0], WAYS[2]), horizontal=True, key=f"{prefix}_way")
     account_key = f"{prefix}_account"
     if way == WAYS[0]:
@@ -125,7 +137,7 @@ def signer_section(prefix: str, chain_id: int, local: bool, build, label: str) -
         if result.failed:
             st.error(f"The wallet did not sign: {result.failed}")
         if result.signed and request and result.signed.get("request") == json.dumps(request, sort_keys=True):
-            hand_over(prefix, chain_id, request, result.signed["signature"], result.signed["account"])
+            hand(prefix, chain_id, request, result.signed["signature"], result.signed["account"])
         if not account:
             st.caption("Connect your wallet: the ballot is built for its account and signed there; the key never leaves it.")
     elif way == WAYS[1]:
@@ -134,17 +146,17 @@ def signer_section(prefix: str, chain_id: int, local: bool, build, label: str) -
             from sahara_dao.core.accounts import load_account
 
             request = build(load_account(alias, local=True).address)
-            signer, signature = dev_sign(request, alias)
-            hand_over(prefix, chain_id, request, signature, signer)
+            signer, signature = dev_sign(request, alias, digest)
+            hand(prefix, chain_id, request, signature, signer)
     else:
         account = address_input("Your address (the signer)", key=f"{prefix}_paste_account")
         if account:
             request = build(account)
-            st.caption("Sign this with `eth_signTypedData_v4` (or `sahara gov sign-vote`) and paste the signature:")
+            st.caption(f"Sign this with `eth_signTypedData_v4` (or {hint}) and paste the signature:")
             st.code(json.dumps(request, indent=2), language="json")
             signature = st.text_input("Signature (0x…)", key=f"{prefix}_signature")
-            if signature.strip() and st.button("Submit to the relay", key=f"{prefix}_paste_submit"):
-                hand_over(prefix, chain_id, request, signature, account)
+            if signature.strip() and st.button(submit_label, key=f"{prefix}_paste_submit"):
+                hand(prefix, chain_id, request, signature, account)
 
 
 def hand_over(prefix: str, chain_id: int, request: dict, signature: str, signer: str) -> None:
@@ -168,6 +180,68 @@ def relay_answer(prefix: str) -> dict | None:
     return row
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def open_polls(url: str, now: int):
+    from sahara_dao.governance.poll_report import list_polls
+
+    return [poll for poll in read(url, list_polls, now=now) if poll.state == "active"]
+
+
+def poll_choice(poll):
+    """The choice widget of the poll's voting type: the choice as snapshot.js takes it, or None until complete."""
+    number = {name: n for n, name in enumerate(poll.choices, start=1)}
+    key = f"poll_choice_{poll.id}"
+    if poll.type in ("single-choice", "basic"):
+        return number[st.radio("Your choice", poll.choices, horizontal=True, key=key)]
+    if poll.type == "approval":
+        return sorted(number[c] for c in st.multiselect("The choices you approve", poll.choices, key=key)) or None
+    if poll.type in ("ranked-choice", "copeland"):
+        ranked = st.multiselect("Rank every choice, best first (in the order you pick them)", poll.choices, key=key)
+        if len(ranked) != len(poll.choices):
+            st.caption(f"Rank all {len(poll.choices)} choices to sign.")
+            return None
+        return [number[c] for c in ranked]
+    weights = {str(number[c]): int(st.number_input(f"{c} (weight)", min_value=0, step=1, key=f"{key}_{n}"))
+               for n, c in enumerate(poll.choices)}  # fmt: skip
+    return {k: v for k, v in weights.items() if v} or None  # weighted, quadratic: weights per choice number
+
+
+def poll_digest(request: dict) -> bytes:
+    from sahara_dao.governance.wallet_requests import poll_digest as build
+
+    return build(request)
+
+
+def poll_hand_over(prefix: str, chain_id: int, request: dict, signature: str, signer: str) -> None:
+    """The signed vote to the poll service, which judges it and, once accepted, tallies the poll again."""
+    from sqlmodel import Session
+
+    from sahara_dao.core.db import get_engine
+    from sahara_dao.governance.poll_results import tally
+    from sahara_dao.governance.polls import submit_vote
+    from sahara_dao.governance.wallet_requests import poll_envelope
+
+    handled = st.session_state.setdefault("poll_handled", set())
+    if signature in handled:  # the wallet hands the same signature back on every rerun
+        return
+    handled.add(signature)
+    try:
+        envelope = poll_envelope(request, signature, signer)
+        with Session(get_engine(ctx.url), expire_on_commit=False) as session:
+            row = submit_vote(session, envelope)
+            if row.status == "accepted":
+                tally(session, row.proposal_id)
+            session.commit()
+    except SaharaError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[f"{prefix}_submitted"] = {"status": row.status, "reason": row.reason, "vp": row.vp,
+                                               "voter": row.voter or signer}  # fmt: skip
+    st.session_state.pop("poll_timestamp", None)  # the next vote is a new message
+    open_polls.clear()
+    st.rerun()  # the scores shown include the vote
+
+
 st.title("Vote from the dashboard")
 ctx = sidebar()
 if ctx is None:
@@ -180,7 +254,43 @@ if record is None:
     st.stop()
 local = record.network.split(":")[1] == "local"
 st.caption(f"Signed here, relayed by the DAO's relayer on {record.network}; the dashboard holds no key.")
-vote_tab, delegate_tab = st.tabs(["Vote", "Delegate"])
+vote_tab, delegate_tab, poll_tab = st.tabs(["Vote", "Delegate", "Off-chain poll"])
+
+with poll_tab:  # needs no chain: voting power comes from the indexed database
+    st.caption("Snapshot-compatible: the message is the one snapshot.js would have your wallet sign; the poll's voting "
+               "power is read at its snapshot blocks from the index.")  # fmt: skip
+    polls = open_polls(ctx.url, int(time.time()) // 10 * 10)
+    if not polls:
+        st.info("No off-chain poll is open for voting: `sahara poll propose` opens one in the space "
+                "(governance/space.yaml); the Proposals & votes page lists the closed ones.")  # fmt: skip
+    else:
+        by_label = {f"{p.title} · {p.type} · ends {when(p.end)}": p for p in polls}
+        poll = by_label[st.selectbox("Poll", list(by_label), key="poll_pick")]
+        st.table({"choice": poll.choices, "score so far": [f"{score:,.2f}" for score in poll.scores]})
+        poll_vote = poll_choice(poll)
+        poll_reason = st.text_input("Reason (optional, signed with the vote)", key="poll_reason")
+        signed_at = st.session_state.setdefault("poll_timestamp", int(time.time()))
+
+        def build_poll_vote(account: str) -> dict:
+            from sahara_dao.governance.wallet_requests import poll_vote_request
+
+            return poll_vote_request(space=poll.space, proposal_id=poll.id, voting_type=poll.type, voter=account,
+                                     choice=poll_vote, reason=poll_reason.strip(), timestamp=signed_at)  # fmt: skip
+
+        if poll_vote is None:
+            st.caption("Pick your choice to sign.")
+        else:
+            try:
+                signer_section("poll", chain_id, local, build_poll_vote, "Sign: poll vote", digest=poll_digest,
+                               hand=poll_hand_over, hint="any EIP-712 signer: it is snapshot.js's `Client712.vote` message", submit_label="Submit the vote")  # fmt: skip
+            except SaharaError as exc:
+                st.error(str(exc))
+        answer = st.session_state.get("poll_submitted")
+        if answer and answer["status"] == "rejected":
+            st.error(f"The poll refused the vote: {answer['reason']}")
+        elif answer:
+            st.success(f"Counted: {answer['voter']}'s vote with {sahara(answer['vp'])} SAHARA of voting power; the "
+                       "scores above include it.")  # fmt: skip
 
 try:
     now = max(ctx.as_of[chain_id], head_time(chain_id))

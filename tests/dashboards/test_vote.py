@@ -2,12 +2,15 @@
 real browser, a test EIP-1193 wallet injected into the page signs the ballot with a development key
 (through a DevTools binding, as a wallet extension would), the page hands it to the relay, the
 relayer (`sahara gov relay run`, the CLI: the dashboard has no key) casts it, and the vote is
-counted on chain; in AppTest, a development account votes and a forged pasted signature is refused."""
+counted on chain; in AppTest, a development account votes and a forged pasted signature is refused,
+and off-chain poll votes (development account, a wallet's signature pasted, a forged one) are judged
+and counted in the poll's tally."""
 
 import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from sqlmodel import Session, select
 from sahara_dao.core.db import get_engine
 from sahara_dao.core.settings import get_settings
 from sahara_dao.core.units import UNIT
-from sahara_dao.governance.models import GovVote
+from sahara_dao.governance.models import GovVote, PollResult, PollVote
 
 pytestmark = pytest.mark.anvil
 VOTER = 2  # development account 2 holds (and delegated to itself) the community bucket in the demo
@@ -217,3 +220,74 @@ def test_a_ballot_signed_in_the_browser_wallet_is_relayed_and_counted(live_demo,
         votes = session.exec(select(GovVote).where(GovVote.proposal_id == str(live_demo["proposal_id"]))).all()
     mine = [v for v in votes if v.voter == voter.address]
     assert [(v.support, v.weight > 0) for v in mine] == [(1, True)]
+
+
+POLL_CHOICES = ["Datasets", "Models", "Agents"]
+
+
+@pytest.fixture(scope="module")
+def open_poll(live_demo):
+    """A ranked-choice poll of the demo's space, open for three days from a minute ago, without votes."""
+    from sahara_dao.governance.polls import run_poll
+    from sahara_dao.governance.spaces import load_space_file
+
+    space = load_space_file(network=CHAIN_IDS["ethereum"], chains=list(CHAIN_IDS.values()))
+    with Session(get_engine(f"sqlite:///{live_demo['dir'] / 'sahara.db'}")) as session:
+        proposal, _, _ = run_poll(session, space, proposer_key=dev(2).private_key, title="Dashboard poll",
+                                  choices=POLL_CHOICES, ballots=[], now=int(time.time()) - space.voting_delay - 60)  # fmt: skip
+        session.commit()
+        return proposal.id
+
+
+def poll_page(poll_id: str, ranking: list[str], **state):
+    at = vote_page(**state)
+    at.selectbox(key="poll_pick").select(next(o for o in at.selectbox(key="poll_pick").options if "Dashboard poll" in o))
+    at.run()
+    choice = at.multiselect(key=f"poll_choice_{poll_id}")
+    for name in ranking:
+        choice.select(name)
+    return at.run()
+
+
+def poll_rows(data: Path, poll_id: str):
+    with Session(get_engine(f"sqlite:///{data / 'sahara.db'}")) as session:
+        votes = session.exec(select(PollVote).where(PollVote.proposal_id == poll_id).order_by(PollVote.id)).all()
+        return {v.voter: (v.status, v.reason, v.vp) for v in votes}, session.get(PollResult, poll_id)
+
+
+def test_a_development_account_votes_in_an_off_chain_poll_and_is_counted(on_live, open_poll):
+    """dev:3 ranks Agents first: the poll accepts the Snapshot vote with its indexed power and the tally has it."""
+    at = poll_page(open_poll, ["Agents", "Datasets", "Models"], poll_way="Local development account")
+    at.selectbox(key="poll_dev").set_value("dev:3").run()
+    at.button(key="poll_dev_sign").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert f"Counted: {dev(3).address}'s vote with" in at.success[0].value
+    votes, result = poll_rows(on_live["dir"], open_poll)
+    status, _, power = votes[dev(3).address]
+    assert status == "accepted" and power > 0 and result.votes == 1
+    assert result.scores[POLL_CHOICES.index("Agents")] == result.scores_total > 0  # its first choice wins alone
+
+
+def test_a_wallet_signature_pasted_for_a_poll_is_counted_and_a_forged_one_refused(on_live, open_poll):
+    """dev:4 (a dataset contributor: Receipts give it a voice) pastes what its wallet signed
+    (eth_signTypedData_v4 of the page's document); a signature by another key is refused with the reason."""
+    voter = dev(4)
+    at = poll_page(open_poll, ["Datasets", "Models", "Agents"], poll_way="Paste a signature",
+                   poll_paste_account=voter.address)  # fmt: skip
+    request = next(json.loads(c.value) for c in at.code if '"Vote"' in c.value)
+    forged = Account.sign_typed_data(dev(5).private_key, full_message=request).signature
+    at.text_input(key="poll_signature").input("0x" + bytes(forged).hex()).run()
+    at.button(key="poll_paste_submit").click().run()
+    assert not at.exception and "The poll refused the vote" in at.error[0].value
+
+    at = poll_page(open_poll, ["Datasets", "Models", "Agents"], poll_way="Paste a signature",
+                   poll_paste_account=voter.address)  # fmt: skip
+    request = next(json.loads(c.value) for c in at.code if '"Vote"' in c.value)
+    signature = Account.sign_typed_data(voter.private_key, full_message=request).signature
+    at.text_input(key="poll_signature").input("0x" + bytes(signature).hex()).run()
+    at.button(key="poll_paste_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert f"Counted: {voter.address}'s vote with" in at.success[0].value
+    votes, result = poll_rows(on_live["dir"], open_poll)
+    assert votes[voter.address][0] == "accepted" and votes[voter.address][2] > 0
+    assert result.scores[POLL_CHOICES.index("Datasets")] > 0

@@ -54,3 +54,24 @@ def test_malformed_signatures_are_refused_with_the_reason():
 ])  # fmt: skip
 def test_poll_choices_are_spelled_as_snapshot_js_spells_them(kind, choice, words):
     assert describe_choice(kind, ["Datasets", "Models", "Agents"], choice) == words
+
+
+@pytest.mark.parametrize(("kind", "choice", "signed_choice"), [
+    ("single-choice", 2, 2), ("approval", [1, 3], [1, 3]), ("ranked-choice", [3, 1, 2], [3, 1, 2]),
+    ("weighted", {"1": 2, "3": 1}, '{"1":2,"3":1}'),
+])  # fmt: skip
+def test_a_wallet_signed_poll_vote_is_the_envelope_snapshot_js_would_post(kind, choice, signed_choice):
+    """The v4 document a wallet signs for a poll vote gives, with its signature, the same envelope as
+    signing the message directly (messages.sign_envelope, checked against snapshot.js elsewhere)."""
+    from sahara_dao.governance import messages
+    from sahara_dao.governance.wallet_requests import poll_digest, poll_envelope, poll_vote_request
+
+    request = poll_vote_request(space="sahara.eth", proposal_id="0x" + "ab" * 32, voting_type=kind, voter=SIGNER,
+                                choice=choice, reason="because", timestamp=1_800_000_000)  # fmt: skip
+    assert request["message"]["choice"] == signed_choice
+    signature = Account.sign_typed_data(KEY, full_message=request).signature
+    assert bytes(signature)[:64] == bytes(keys.PrivateKey(bytes.fromhex(KEY[2:])).sign_msg_hash(poll_digest(request)).to_bytes())[:64]
+    envelope = poll_envelope(request, bytes(signature).hex(), SIGNER)
+    direct = messages.sign_envelope("vote", {"space": "sahara.eth", "timestamp": 1_800_000_000, "proposal": "0x" + "ab" * 32,
+                                             "type": kind, "choice": choice, "reason": "because", "app": "sahara-dao"}, KEY)  # fmt: skip
+    assert envelope == direct and messages.verify_envelope(envelope) == SIGNER
