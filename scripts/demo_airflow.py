@@ -66,7 +66,7 @@ def settle_and_pay(markets: dict, records: dict, params, say) -> None:
 
     at = max(_chain_time(network) for network in networks.values())
     period = period_of(at)
-    say(f"6. labeling payouts of {period}: airflow dags test labeling_payouts (twice)")
+    say(f"7. labeling payouts of {period}: airflow dags test labeling_payouts (twice)")
     _store_labeling(records, at, period)
     run_dag_test("labeling_payouts", period_window(period)[1])
     run_dag_test("labeling_payouts", period_window(period)[1])
