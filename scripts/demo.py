@@ -557,15 +557,12 @@ def main() -> int:
             say(f"  {ecosystem:9} token {record.address('token')}  governor {record.address('governor')}")
             say(f"  {'':9} timelock (treasury) {record.address('timelock')}")
         say("\n3. a treasury grant on ethereum, from proposal to execution")
-        with connect("ethereum:local:foundry"):
+        with connect("ethereum:local:foundry"):  # one connection: see core.chain.connect on switching nodes
             onchain = run_proposal(records["ethereum"], params)
-        say("\n4. staking on ethereum: holders stake, the DAO funds rewards by proposal; native reserves")
-        with connect("ethereum:local:foundry"):
+            say("\n4. staking on ethereum: holders stake, the DAO funds rewards by proposal")
             run_staking(records["ethereum"], params)
-        for ecosystem, record in records.items():
-            with connect(f"{ecosystem}:local:foundry"):
-                fund_native_reserve(ecosystem, record)
-        say("\n5. the AI-asset economy on both chains: assets with lineage, licenses, a licensed inference batch")
+        say("\n5. the AI-asset economy on both chains: the Foundation's native reserve for the treasury, assets with "
+            "lineage, licenses, a licensed inference batch")  # fmt: skip
         build = settings.data_dir / "models" / "build"
         files = {"model": build_quality_model(build),
                  "agent": build / TRIAGE_FILE if (build / TRIAGE_FILE).exists() else build_triage_model(build)}  # fmt: skip
@@ -578,6 +575,7 @@ def main() -> int:
             network = f"{ecosystem}:local:foundry"
             with connect(network):
                 catch_up_clock(records[ecosystem].chain_id)
+                fund_native_reserve(ecosystem, records[ecosystem])
                 markets[ecosystem] = run_market(ecosystem, records[ecosystem], scale, files["model"], files["agent"])
             index_network(network)  # the meter's usage records name assets the database must know
             run_inference(ecosystem, records[ecosystem], markets[ecosystem], files, scale)
