@@ -220,7 +220,8 @@ def run_staking(record, params) -> None:
         f"{format_tokens(REWARDS)} SAHARA over {REWARD_DAYS} days, "
         f"{rate * 86400 // 10**18 // UNIT:,} SAHARA a day to all stakers")  # fmt: skip
 
-    chain.mine(deltatime=3 * 86400)
+    chain.mine(timestamp=staking.lastUpdateTime() + 3 * 86400 - 1)
+    chain.pending_timestamp = staking.lastUpdateTime() + 3 * 86400  # the claim's block: exactly 3 days of rewards
     earned = staking.earned(holders[2].address)
     balance = token.balanceOf(holders[2].address)
     staking.getReward(sender=holders[2])
