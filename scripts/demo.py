@@ -56,6 +56,7 @@ from sahara_dao.token.models import Epoch
 from sahara_dao.token.payouts import run_payouts
 from sahara_dao.token.permit import sign_permit
 from sahara_dao.token.settlement import ChainContext, claim, claim_proof, settle, verify_epoch
+from sahara_dao.token.treasury import native_symbol
 
 GRANT = 1_000_000 * UNIT
 
@@ -241,7 +242,7 @@ def fund_native_reserve(ecosystem: str, record) -> None:
     foundation = load_account("dev:9", local=True)
     timelock = record.address("timelock")
     foundation.transfer(timelock, NATIVE_RESERVE[ecosystem])
-    coin = "ETH" if ecosystem == "ethereum" else "BNB"
+    coin = native_symbol(ecosystem)
     say(f"  {ecosystem:9} the Foundation sends {format_tokens(NATIVE_RESERVE[ecosystem])} {coin} to the treasury; "
         f"it holds {format_tokens(chain.provider.get_balance(timelock))} {coin}")  # fmt: skip
 
