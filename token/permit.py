@@ -19,4 +19,8 @@ def sign_permit(token, owner, spender: str, value: int, deadline: int, chain_id:
     message = {"owner": owner.address, "spender": spender, "value": value,
                "nonce": token.nonces(owner.address), "deadline": deadline}  # fmt: skip
     signature = owner.sign_message(encode_typed_data(domain, PERMIT_TYPES, message))
-    return signature.v, bytes(signature.r), bytes(signature.s)
+    # Ape's accounts give r and s as minimal big-endian bytes: one signature in 128 has a 31-byte r
+    # or s, which a bytes32 argument would pad on the right into another number (the permit then
+    # reverts with ERC2612InvalidSigner or ECDSAInvalidSignature). encode_rsv pads them on the left.
+    rsv = signature.encode_rsv()
+    return signature.v, rsv[:32], rsv[32:64]

@@ -12,6 +12,9 @@ Errors in the ABI that no call can reach, so no test triggers them:
 """
 
 import pytest
+from eth_account.messages import encode_typed_data
+
+from sahara_dao.token import permit as permits
 
 
 def test_genesis_mints_fixed_supply_to_allocation(
@@ -237,6 +240,23 @@ def test_permit_with_malformed_signature_reverts(token, chain, holder, spender, 
     high_s = (2**256 - 1).to_bytes(32, "big")
     with reverts(token.ECDSAInvalidSignatureS, s=high_s):
         token.permit(holder, spender, 1, deadline, 27, b"\x01" * 32, high_s, sender=spender)
+
+
+@pytest.mark.parametrize("part", ["r", "s"])
+def test_permit_signed_by_an_ape_account_with_a_short_r_or_s_is_accepted(token, chain, holder, spender, params, part):
+    """sahara_dao's sign_permit, signing with an Ape account, left-pads an r or s that has a leading
+    zero byte (one signature in 128): the demo's purchases by permit reverted when it did not."""
+    deadline = chain.pending_timestamp + 3600
+    domain = {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
+    message = {"owner": holder.address, "spender": spender.address, "nonce": token.nonces(holder), "deadline": deadline}
+    def unpadded(value):  # signatures are deterministic (RFC 6979): Ape's r and s as it gives them
+        return getattr(holder.sign_message(encode_typed_data(domain, permits.PERMIT_TYPES, {**message, "value": value})), part)
+
+    value = next(value for value in range(1, 100_000) if len(unpadded(value)) < 32)
+    v, r, s = permits.sign_permit(token, holder, spender.address, value, deadline, chain.chain_id)
+    assert len(r) == len(s) == 32 and {"r": r, "s": s}[part][0] == 0
+    token.permit(holder, spender, value, deadline, v, r, s, sender=spender)
+    assert token.allowance(holder, spender) == value
 
 
 def test_clock_is_block_timestamp(token, chain):
