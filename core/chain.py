@@ -62,29 +62,15 @@ def connect(choice: str, host: str | None = None) -> Iterator:
         provider_settings["host"] = host or local_node_uri(ecosystem)
     elif uri := get_settings().rpc_uris.get(f"{ecosystem}:{network}"):
         provider_settings["uri"] = uri
-    expected = rpc_chain_id(provider_settings["host"]) if "host" in provider_settings else None
-    for _attempt in range(3):
-        try:
-            context = networks.parse_network_choice(choice, provider_settings=provider_settings or None)
-            context.__enter__()
-        except ApeException as exc:
-            raise NetworkError(
-                f"cannot connect to {choice}: {str(exc).rstrip('.')}. Set its RPC endpoint in SAHARA_RPC_URIS, "
-                f'for example SAHARA_RPC_URIS=\'{{"{ecosystem}:{network}": "https://..."}}\''
-            ) from None
-        _forget_chain_ids()
-        answered = _connected_chain_id(networks)
-        if expected is None or answered == expected:
-            break
-        # Ape handed back a provider of another node (it keeps connected providers between contexts):
-        # leave it and connect again rather than send anything to the wrong chain.
-        context.__exit__(None, None, None)
-        _forget_chain_ids()
-    else:
+    try:
+        context = networks.parse_network_choice(choice, provider_settings=provider_settings or None)
+        context.__enter__()
+    except ApeException as exc:
         raise NetworkError(
-            f"connecting to {choice} at {provider_settings['host']} (chain id {expected}) kept answering as chain "
-            f"{answered}: stop the other nodes (`sahara node stop`) and retry"
-        )
+            f"cannot connect to {choice}: {str(exc).rstrip('.')}. Set its RPC endpoint in SAHARA_RPC_URIS, "
+            f'for example SAHARA_RPC_URIS=\'{{"{ecosystem}:{network}": "https://..."}}\''
+        ) from None
+    _forget_chain_ids()
     try:
         yield context
     finally:
@@ -98,14 +84,6 @@ def next_timestamp() -> int:
     from ape import chain
 
     return max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
-
-
-def _connected_chain_id(networks) -> int | None:
-    try:
-        answer = networks.active_provider.make_request("eth_chainId", [])
-    except Exception:  # noqa: BLE001 - a node that does not answer is no match
-        return None
-    return answer if isinstance(answer, int) else int(answer, 16)
 
 
 def _forget_chain_ids() -> None:
