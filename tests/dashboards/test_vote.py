@@ -74,7 +74,9 @@ def stake(uri: str, data: Path) -> None:
     for to, payload in ((record["token"], _calldata("095ea7b3", record["staking"], STAKED)),
                         (record["staking"], _calldata("7acb7757", STAKED, staker)),
                         (record["staking"], _calldata("23095721", UNSTAKED))):  # fmt: skip
-        tx = rpc(uri, "eth_sendTransaction", {"from": staker, "to": to, "data": payload})
+        # An explicit gas limit: anvil's estimate is exact (no margin) and SaharaStaking's cost depends
+        # on the block timestamp (rewards accrue only when it moved), which may differ when it is mined.
+        tx = rpc(uri, "eth_sendTransaction", {"from": staker, "to": to, "data": payload, "gas": hex(500_000)})
         rpc(uri, "evm_increaseTime", 6 * 3600)  # hours apart, as the chart of stake over time shows them
         rpc(uri, "evm_mine")
         receipt = rpc(uri, "eth_getTransactionReceipt", tx)
