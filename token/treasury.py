@@ -26,8 +26,8 @@ from sahara_dao.token.claims import checksum_address
 
 ZERO_ADDRESS = "0x" + "00" * 20
 TREASURY_ACCOUNTS = {"timelock": "Treasury (Timelock)", "vault": "Revenue vault"}
-"""Deployment names of the accounts the treasury page sums, with their labels (the indexer records
-the native balances of the same names: ``core.indexer.NATIVE_ACCOUNTS``)."""
+"""Deployment names of the accounts the treasury page sums, with their labels (token's projector has
+the indexer record their native balances too: ``Projector.native_accounts``)."""
 OWN_TOKEN = "SAHARA"
 NATIVE_SYMBOLS = {"ethereum": "ETH", "bsc": "BNB"}  # the native coin of each ecosystem
 
@@ -280,18 +280,21 @@ class Dependence:
         return values.get(OWN_TOKEN, Fraction(0)) / sum(values.values())
 
 
-def dependence(
-    balances_: Iterable[TreasuryBalance], natives: Iterable[NativeHolding], chain_count: int,
-    prices: Mapping[str, Any] | None = None,
-) -> Dependence:  # fmt: skip
-    """The treasury's holdings per asset and their dependence share at ``prices`` (symbol -> USD per
-    whole unit: Decimal, Fraction, int or a decimal string; taken exactly)."""
-    holdings = {OWN_TOKEN: sum(b.balance for b in balances_)}
+def holdings(balances_: Iterable[TreasuryBalance], natives: Iterable[NativeHolding]) -> dict[str, int]:
+    """Base units the treasury accounts hold together, per asset: SAHARA, then each native coin."""
+    held = {OWN_TOKEN: sum(b.balance for b in balances_)}
     for native in natives:
-        holdings[native.symbol] = holdings.get(native.symbol, 0) + native.balance
+        held[native.symbol] = held.get(native.symbol, 0) + native.balance
+    return held
+
+
+def dependence(held: Mapping[str, int], chain_count: int, prices: Mapping[str, Any] | None = None) -> Dependence:
+    """The dependence share of ``held`` (from ``holdings``) at ``prices`` (symbol -> USD per whole
+    unit: Decimal, Fraction, int or a decimal string; taken exactly)."""
     supply = TOTAL_SUPPLY * chain_count
     exact = {symbol.upper(): Fraction(str(price)) for symbol, price in (prices or {}).items()}
-    return Dependence(holdings, exact, Fraction(holdings[OWN_TOKEN], supply) if supply else Fraction(0))
+    sahara = held.get(OWN_TOKEN, 0)
+    return Dependence(dict(held), exact, Fraction(sahara, supply) if supply else Fraction(0))
 
 
 # --- allocation and vesting ------------------------------------------------------------------------

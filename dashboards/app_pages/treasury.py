@@ -62,11 +62,10 @@ if not rows:
     st.info("No treasury account in the database for these chains: deploy with `sahara deploy`, then `sahara index`.")
     st.stop()
 coins = natives(ctx.url, ctx.chain_ids)
-total = sum(b.balance for b in rows)
+held = treasury.holdings(rows, coins)
+held_native = {symbol: amount for symbol, amount in held.items() if symbol != treasury.OWN_TOKEN}
+total = held[treasury.OWN_TOKEN]
 timelock = sum(b.balance for b in rows if b.name == "timelock")
-held_native: dict[str, int] = {}
-for coin in coins:
-    held_native[coin.symbol] = held_native.get(coin.symbol, 0) + coin.balance
 cols = st.columns(2)
 cols[0].metric("Treasury total", f"{sahara(total)} SAHARA", help="Timelock and revenue vaults on the chains picked")
 cols[1].metric("Timelock (DAO-controlled)", f"{sahara(timelock)} SAHARA")
@@ -80,7 +79,7 @@ with st.expander("Prices for the dependence share (USD per whole unit)"):
     prices = {symbol: col.number_input(symbol, min_value=0.0, value=known.get(symbol, 0.0), format="%.6f",
                                        key=f"treasury_price_{symbol}")
               for col, symbol in zip(price_cols, symbols, strict=True)}  # fmt: skip
-dependence = treasury.dependence(rows, coins, len(ctx.chain_ids), {s: p for s, p in prices.items() if p > 0})
+dependence = treasury.dependence(held, len(ctx.chain_ids), {s: p for s, p in prices.items() if p > 0})
 cols = st.columns(2 + len(held_native))
 for col, (symbol, amount) in zip(cols[2:], sorted(held_native.items()), strict=True):
     col.metric(f"Native {symbol}", f"{sahara(amount)} {symbol}", help="Timelock and vaults, read by the indexer at its last run")

@@ -78,7 +78,7 @@ def test_treasury_balances_and_flows_follow_the_transfers(session, log):
     history = treasury.balance_history(flows)
     assert [(at, amount // UNIT) for _, at, amount in history] == [(100, 1_000), (200, 700), (300, 750), (400, 750)]
     assert history[-1][2] == rows["timelock"].balance + rows["vault"].balance
-    share = treasury.dependence(rows.values(), [], chain_count=1)
+    share = treasury.dependence(treasury.holdings(rows.values(), []), chain_count=1)
     assert share.sahara == 750 * UNIT and share.supply_share == Fraction(750 * UNIT, 10_000_000_000 * UNIT)
     assert share.own_token_share == 1 and share.missing_prices == []  # nothing but SAHARA: no price needed
 
@@ -109,14 +109,15 @@ def test_native_coin_joins_the_holdings_and_the_share_needs_its_price(session, l
         (56, "BNB", 700, 10 * UNIT), (CHAIN, "ETH", 500, 2 * UNIT), (CHAIN, "ETH", 900, 3 * UNIT // 2),
     ]  # fmt: skip
     balances = treasury.treasury_balances(session=session, chain_ids=[CHAIN, 56])
-    unpriced = treasury.dependence(balances, natives, chain_count=2, prices={"SAHARA": "0.05"})
-    assert unpriced.holdings == {"SAHARA": 1_000 * UNIT, "BNB": 10 * UNIT, "ETH": 3 * UNIT // 2}
+    held = treasury.holdings(balances, natives)
+    assert held == {"SAHARA": 1_000 * UNIT, "BNB": 10 * UNIT, "ETH": 3 * UNIT // 2}
+    unpriced = treasury.dependence(held, chain_count=2, prices={"SAHARA": "0.05"})
     assert unpriced.missing_prices == ["BNB", "ETH"] and unpriced.own_token_share is None and unpriced.values is None
-    priced = treasury.dependence(balances, natives, chain_count=2, prices={"sahara": "0.05", "ETH": 3_000, "BNB": "600.5"})
+    priced = treasury.dependence(held, chain_count=2, prices={"sahara": "0.05", "ETH": 3_000, "BNB": "600.5"})
     # 1,000 x 0.05 = 50 USD of SAHARA; 1.5 x 3,000 = 4,500 of ETH; 10 x 600.5 = 6,005 of BNB
     assert priced.values == {"SAHARA": 50, "BNB": 6_005, "ETH": 4_500}
     assert priced.own_token_share == Fraction(50, 50 + 4_500 + 6_005)
-    assert treasury.dependence([], [], chain_count=1).own_token_share is None  # nothing held
+    assert treasury.dependence(treasury.holdings([], []), chain_count=1).own_token_share is None  # nothing held
 
 
 def test_vesting_progress_follows_the_schedule_and_the_wallets_releases(session, log, genesis):
