@@ -16,8 +16,8 @@ still has and reads again from the block after it. If none of them is on the cha
 chain was reset or the endpoint serves another chain: the run stops and says how to rebuild.
 
 Native coin. Transfers of ETH or BNB emit no log, so at the end of each run the indexer reads the
-native balance of the DAO's accounts (``NATIVE_ACCOUNTS``: the timelock, which is the treasury, and
-the revenue vault) at the run's last block and stores it in ``native_balance`` when it changed.
+native balance of the accounts the projectors name (``Projector.native_accounts``: token's are the
+timelock, which is the treasury, and the revenue vault) at the run's last block and stores it in ``native_balance`` when it changed.
 Rows of blocks that a reorg replaced, or above a shortened chain's last block, are deleted first.
 
 Domains plug in through the entry-point group ``sahara_dao.projectors`` (see pyproject.toml), each
@@ -44,7 +44,6 @@ START_MARGIN = 3600  # seconds before a deployment's recorded genesis time where
 MAX_SAFE_INTEGER = 2**53 - 1  # larger integers are stored as decimal strings (JSON readers use doubles)
 IN_BATCH = 500  # values per SQL IN list
 MAX_RESTARTS = 3  # a contract group read again from scratch when the chain reorganizes under a run
-NATIVE_ACCOUNTS = ("timelock", "vault")  # deployment names whose native balance each run records
 
 
 class IndexerError(SaharaError, RuntimeError):
@@ -67,12 +66,14 @@ class Projector:
     must be in ``contracts`` too. ``project`` derives the domain's tables from stored events (new
     ones in block order, in the transaction that stores them) and returns the rows it added per
     table; it must skip events it has already derived rows from, so that running it twice changes
-    nothing.
+    nothing. ``native_accounts`` names deployments whose native-coin balance (ETH, BNB) each run
+    records, since native transfers emit no log.
     """
 
     contracts: Mapping[str, str] = field(default_factory=dict)
     discover: Callable[[Mapping[str, str]], Mapping[str, str]] | None = None
     project: ProjectFn | None = None
+    native_accounts: tuple[str, ...] = ()
 
 
 Rules = Mapping[tuple[str, str], tuple[tuple[type, ...], Callable[[ChainEvent, Mapping[str, Any]], list]]]
@@ -812,7 +813,7 @@ def index_network(
                 chunk_blocks=settings.indexer_chunk_blocks, start_block=start_block, progress=progress,
             )  # fmt: skip
             report = indexer.run()
-            native = {name: deployed[name] for name in NATIVE_ACCOUNTS if name in deployed}
+            native = {name: deployed[name] for p in projectors for name in p.native_accounts if name in deployed}
             report.native_balances = record_native_balances(session, reader, chain_id, native, report.target,
                                                             settings.indexer_reorg_window)  # fmt: skip
             if reproject:

@@ -36,6 +36,7 @@ from sahara_dao.token.models import (
     QuotaUse,
     Receipt,
 )
+from sahara_dao.token.treasury import TREASURY_ACCOUNTS
 
 # The Solidity enums IAssetRegistry.AssetKind, .LineageKind, .ContributorRole and
 # ILicenseManager.LicenseKind, in declaration order (a test compares them with the sources).
@@ -148,4 +149,5 @@ def discover(addresses: Mapping[str, str]) -> dict[str, str]:
     return {"receipts": ape_project().AssetRegistry.at(addresses["registry"]).receipts()}
 
 
-projector = Projector(contracts=CONTRACTS, discover=discover, project=project)
+projector = Projector(contracts=CONTRACTS, discover=discover, project=project,
+                      native_accounts=tuple(TREASURY_ACCOUNTS))  # the treasury page's native coin
