@@ -24,6 +24,7 @@ from sahara_dao.core.settings import Settings, get_settings
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 DEV_BALANCE_ETH = 10_000
+STOP_TIMEOUT = 30  # seconds a stopped node may take to write its state and exit
 HOST = "127.0.0.1"
 
 
@@ -160,8 +161,25 @@ def stop_background(ecosystem: str, settings: Settings | None = None) -> bool:
         os.kill(pid, signal.SIGINT)
     except ProcessLookupError:
         return False
-    node = managed_node(ecosystem, settings)
-    deadline = time.monotonic() + 10
-    while rpc_chain_id(node.uri) is not None and time.monotonic() < deadline:
+    # Wait for the process, not for the port: anvil stops answering before it has written its state.
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _running(pid):
+        if time.monotonic() > deadline:
+            raise NetworkError(
+                f"the {ecosystem} node (pid {pid}) has not exited {STOP_TIMEOUT} s after SIGINT: "
+                f"stop it with `kill {pid}` (its state file may then be older than its last block)"
+            )
         time.sleep(0.1)
     return True
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs; a zombie (exited, not yet reaped by its parent) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # no /proc: the signal's answer stands
+        return True
