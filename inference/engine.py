@@ -25,6 +25,7 @@ from sahara_dao.inference.wordpiece import WordPiece
 log = logging.getLogger(__name__)
 NUMBERS = {int, float}
 TEXT_KIND = "text-embedding"
+NAME_KEY = "sahara.model"  # metadata naming the model in its ONNX file: what prices.yaml prices
 MAX_TEXTS = 1024  # texts in one request at most
 
 
@@ -58,6 +59,7 @@ class TabularModel:
     provider: str
     sha256: str
     bytes_per_row: int  # the graph's tensors for one row (see row_bytes)
+    name: str = ""  # the model's name (NAME_KEY metadata), "" when it has none
     kind: str = "tabular"
 
     def validate(self, inputs) -> np.ndarray:
@@ -110,6 +112,7 @@ class TextEmbedder:
     dimensions: int
     bytes_per_token: int  # inputs and the model's activations per token (declared by the build)
     bytes_per_token_pair: int  # attention scores per pair of tokens
+    name: str = ""  # the model's name (NAME_KEY metadata), "" when it has none
     kind: str = TEXT_KIND
 
     def validate(self, inputs) -> list[list[int]]:
@@ -170,9 +173,11 @@ def load_model(path: str, sha256: str, providers: tuple[str, ...], threads: int 
     if meta.get("sahara.kind") == TEXT_KIND:
         tokenizer = WordPiece(meta["sahara.vocab"].split("\n"), max_length=int(meta["sahara.max_length"]))
         return TextEmbedder(session, provider, sha256, tokenizer, int(session.get_outputs()[0].shape[1]),
-                            int(meta["sahara.bytes_per_token"]), int(meta["sahara.bytes_per_token_pair"]))  # fmt: skip
+                            int(meta["sahara.bytes_per_token"]), int(meta["sahara.bytes_per_token_pair"]),
+                            meta.get(NAME_KEY, ""))  # fmt: skip
     model_input = session.get_inputs()[0]
-    return TabularModel(session, model_input.name, int(model_input.shape[1]), provider, sha256, row_bytes(path))
+    return TabularModel(session, model_input.name, int(model_input.shape[1]), provider, sha256, row_bytes(path),
+                        meta.get(NAME_KEY, ""))  # fmt: skip
 
 
 def results(labels: np.ndarray, probabilities: np.ndarray) -> list[dict]:

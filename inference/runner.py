@@ -117,7 +117,7 @@ def run_requests(ledger, providers, prices, limits, url, clock, progress, summar
                 continue
             request.license_id, request.license_kind, request.units = chosen.license_id, KIND_NAMES[chosen.kind], len(item)
             request.unit_price = prices.unit_price(chain_id=request.chain_id, asset_id=request.asset_id,
-                                                   sha256=runner.sha256)  # fmt: skip
+                                                   model=runner.name)  # fmt: skip
             request.amount = 0 if chosen.kind == API else len(item) * request.unit_price
             groups[request.asset_id].append((request, item, runner))
         max_rows, max_bytes = limits

@@ -5,6 +5,7 @@ from demo_run import demo_env, run_demo
 
 from sahara_dao.core.nodes import rpc_chain_id
 from sahara_dao.core.settings import get_settings
+from sahara_dao.inference.store import file_sha256
 
 
 @pytest.mark.anvil
@@ -61,7 +62,8 @@ def test_demo_deploys_executes_a_grant_and_settles_both_chains(tmp_path):
     assert "dev 8: 60 items, accuracy 50% -> quality 0%, paid 0 SAHARA" in flat
     # the embedding model (make models-minilm) is an asset: its licensed batch flags the reworded task
     if get_settings().inference_text_model.exists():
-        assert "model 4 (minilm-l6.onnx, sha256 0xde23dac6247f3414…): a free perpetual license; 5 task " in flat
+        digest = file_sha256(get_settings().inference_text_model)[:18]
+        assert f"model 4 (minilm-l6.onnx, sha256 {digest}…): a free perpetual license; 5 task " in flat
         assert "5 texts metered" in flat and "1 pair(s) flagged among 5 tasks" in flat
         assert ("near duplicates (cosine 0.90 >= 0.85): 'stop-signs' \"Draw a box around every stop sign in the "
                 "image.\" and 'stop-signs-2'") in flat  # fmt: skip

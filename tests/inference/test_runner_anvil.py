@@ -241,7 +241,7 @@ def test_batches_are_bounded_by_memory_and_priced_from_the_configuration(ready, 
     and goes with each usage record."""
     chain, facts = ready
     prices = tmp_path / "prices.yaml"
-    prices.write_text(f'models:\n  "{file_sha256(quality_model)}": 777\n')
+    prices.write_text("models:\n  labeling-quality: 777\n")
     settings_env(SAHARA_INFERENCE_PRICES_FILE=str(prices))
     submit(facts, HOLDER, 6, "h")
     submit(facts, HOLDER, 1, "big", {"features": [ROW] * 40})
