@@ -559,7 +559,7 @@ def main() -> int:
             say(f"  {ecosystem:9} token {record.address('token')}  governor {record.address('governor')}")
             say(f"  {'':9} timelock (treasury) {record.address('timelock')}")
         say("\n3. a treasury grant on ethereum, from proposal to execution")
-        with connect("ethereum:local:foundry"):  # one connection: see core.chain.connect on switching nodes
+        with connect("ethereum:local:foundry"):  # one connection for the grant and the staking
             onchain = run_proposal(records["ethereum"], params)
             say("\n4. staking on ethereum: holders stake, the DAO funds rewards by proposal")
             run_staking(records["ethereum"], params)
