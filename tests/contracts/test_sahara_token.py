@@ -249,6 +249,7 @@ def test_permit_signed_by_an_ape_account_with_a_short_r_or_s_is_accepted(token, 
     deadline = chain.pending_timestamp + 3600
     domain = {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
     message = {"owner": holder.address, "spender": spender.address, "nonce": token.nonces(holder), "deadline": deadline}
+
     def unpadded(value):  # signatures are deterministic (RFC 6979): Ape's r and s as it gives them
         return getattr(holder.sign_message(encode_typed_data(domain, permits.PERMIT_TYPES, {**message, "value": value})), part)
 
